@@ -96,4 +96,3 @@ type Checker interface {
 	Name() string
 	Check(ctx context.Context, ops []history.Op) Result
 }
-
