@@ -1,0 +1,259 @@
+package workloads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/faultline/faultline/workloads/history"
+)
+
+// RegisterClient is what the register workload needs from a system: a
+// read, write and compare-and-set on integer registers named by string keys.
+// Read reports found=false for a key that was never written. CAS returns
+// ErrMismatch when the current value is not old. Errors that certainly mean
+// "not applied" must be wrapped with Definite; every other error is recorded
+// as indeterminate. One call is one attempt: no retries underneath.
+type RegisterClient interface {
+	Read(ctx context.Context, key string) (value int64, found bool, err error)
+	Write(ctx context.Context, key string, value int64) error
+	CAS(ctx context.Context, key string, old, new int64) error
+}
+
+// NodeReporter is an optional ability of a client: the node that answered
+// its last call, for the history's node field.
+type NodeReporter interface {
+	LastNode() string
+}
+
+// Mix weighs the register operations against each other.
+type Mix struct {
+	Read, Write, CAS int
+}
+
+// RegisterConfig configures the register workload.
+type RegisterConfig struct {
+	Keys        int           // number of independent registers
+	Mix         Mix           // relative weights of read, write and cas
+	Concurrency int           // number of workers
+	Rate        float64       // total operations per second; 0 means as fast as possible
+	OpTimeout   time.Duration // deadline of each call
+	Seed        int64
+}
+
+// DefaultRegisterConfig is a mix of half reads, a quarter writes and a
+// quarter cas over eight keys, with ten workers.
+func DefaultRegisterConfig() RegisterConfig {
+	return RegisterConfig{
+		Keys:        8,
+		Mix:         Mix{Read: 2, Write: 1, CAS: 1},
+		Concurrency: 10,
+		OpTimeout:   2 * time.Second,
+	}
+}
+
+// ErrBadConfig is wrapped by every configuration error.
+var ErrBadConfig = errors.New("bad workload configuration")
+
+// Validate reports the first setting that cannot work.
+func (c RegisterConfig) Validate() error {
+	switch {
+	case c.Keys < 1:
+		return fmt.Errorf("%w: --keys must be at least 1, got %d", ErrBadConfig, c.Keys)
+	case c.Concurrency < 1:
+		return fmt.Errorf("%w: --concurrency must be at least 1, got %d", ErrBadConfig, c.Concurrency)
+	case c.Mix.Read < 0 || c.Mix.Write < 0 || c.Mix.CAS < 0 || c.Mix.Read+c.Mix.Write+c.Mix.CAS == 0:
+		return fmt.Errorf("%w: the operation mix needs non-negative weights, not all zero (got read=%d write=%d cas=%d)",
+			ErrBadConfig, c.Mix.Read, c.Mix.Write, c.Mix.CAS)
+	case c.Rate < 0:
+		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadConfig, c.Rate)
+	case c.OpTimeout <= 0:
+		return fmt.Errorf("%w: the operation timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
+	}
+	return nil
+}
+
+// RegisterOp is one generated register operation.
+type RegisterOp struct {
+	F        string // "read", "write" or "cas"
+	Key      string
+	Value    int64 // the value to write, or cas's new value
+	Expected int64 // cas's expected value
+}
+
+// Arg is the invoke's value in the history format.
+func (o RegisterOp) Arg() any {
+	switch o.F {
+	case "write":
+		return o.Value
+	case "cas":
+		return []int64{o.Expected, o.Value}
+	}
+	return nil
+}
+
+// RegisterGen generates one worker's operations. The sequence of operation
+// kinds and keys depends only on the seed and the worker; a cas expects the
+// last value this worker saw in its key, so its expected value depends on
+// what the system answered.
+type RegisterGen struct {
+	cfg    RegisterConfig
+	w      *Worker
+	writes int64
+	seen   map[string]int64
+}
+
+// NewRegisterGen returns the generator of worker w.
+func NewRegisterGen(cfg RegisterConfig, w *Worker) *RegisterGen {
+	return &RegisterGen{cfg: cfg, w: w, seen: map[string]int64{}}
+}
+
+// Key is the name of register i.
+func Key(i int) string { return strconv.Itoa(i) }
+
+// Next returns the worker's next operation. Every written value is unique
+// in the run (worker w's n-th write is n·concurrency + w + 1), so an anomaly
+// points at exactly one write.
+func (g *RegisterGen) Next() RegisterOp {
+	m := g.cfg.Mix
+	key := Key(g.w.Rand.IntN(g.cfg.Keys))
+	pick := g.w.Rand.IntN(m.Read + m.Write + m.CAS)
+	switch {
+	case pick < m.Read:
+		return RegisterOp{F: "read", Key: key}
+	case pick < m.Read+m.Write:
+		return RegisterOp{F: "write", Key: key, Value: g.fresh()}
+	}
+	return RegisterOp{F: "cas", Key: key, Expected: g.seen[key], Value: g.fresh()}
+}
+
+func (g *RegisterGen) fresh() int64 {
+	v := g.writes*int64(g.cfg.Concurrency) + int64(g.w.ID) + 1
+	g.writes++
+	return v
+}
+
+// Observe tells the generator the outcome of op, so that later cas
+// operations expect a value that was really there.
+func (g *RegisterGen) Observe(op RegisterOp, res Result) {
+	if res.Err != nil {
+		return
+	}
+	switch op.F {
+	case "read":
+		if v, ok := res.Value.(int64); ok {
+			g.seen[op.Key] = v
+		}
+	case "write", "cas":
+		g.seen[op.Key] = op.Value
+	}
+}
+
+// Invoke runs op on c.
+func (o RegisterOp) Invoke(ctx context.Context, c RegisterClient) Result {
+	var res Result
+	switch o.F {
+	case "read":
+		v, found, err := c.Read(ctx, o.Key)
+		res.Err = err
+		if err == nil && found {
+			res.Value = v
+		}
+	case "write":
+		res.Err = c.Write(ctx, o.Key, o.Value)
+		if res.Err == nil {
+			res.Value = o.Value
+		}
+	case "cas":
+		res.Err = c.CAS(ctx, o.Key, o.Expected, o.Value)
+		if res.Err == nil {
+			res.Value = []int64{o.Expected, o.Value}
+		}
+	}
+	if nr, ok := c.(NodeReporter); ok {
+		res.Node = nr.LastNode()
+	}
+	return res
+}
+
+// RunRegister drives the register workload with one worker per client until
+// ctx is done. It returns an error only when the history cannot be written.
+func RunRegister(ctx context.Context, cfg RegisterConfig, rec *Recorder, clients []RegisterClient) error {
+	if len(clients) != cfg.Concurrency {
+		return fmt.Errorf("register workload: %d clients for %d workers", len(clients), cfg.Concurrency)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for i, c := range clients {
+		w := NewWorker(cfg.Seed, i, cfg.Concurrency)
+		g.Go(func() error { return runRegisterWorker(ctx, cfg, rec, w, c) })
+	}
+	return g.Wait()
+}
+
+func runRegisterWorker(ctx context.Context, cfg RegisterConfig, rec *Recorder, w *Worker, c RegisterClient) error {
+	gen := NewRegisterGen(cfg, w)
+	pace := newPacer(cfg.Rate, cfg.Concurrency)
+	for {
+		if err := pace.wait(ctx); err != nil {
+			return nil // the time is up
+		}
+		op := gen.Next()
+		var res Result
+		done, err := rec.Do(ctx, Call{Process: w.Process, F: op.F, Key: op.Key, Arg: op.Arg()}, func(ctx context.Context) Result {
+			ctx, cancel := context.WithTimeout(ctx, cfg.OpTimeout)
+			defer cancel()
+			res = op.Invoke(ctx, c)
+			return res
+		})
+		if err != nil {
+			return err
+		}
+		gen.Observe(op, res)
+		w.Completed(done.Type)
+	}
+}
+
+// FinalReads reads every key once the system has recovered: each key is
+// read until a read succeeds or ctx is done, every attempt recorded, as
+// process firstProcess (moving on after an info, like any worker). It
+// returns the keys it could not read.
+func FinalReads(ctx context.Context, cfg RegisterConfig, rec *Recorder, c RegisterClient, firstProcess int) ([]string, error) {
+	w := &Worker{ID: firstProcess, Process: firstProcess, Concurrency: 1}
+	var unread []string
+	for i := range cfg.Keys {
+		op := RegisterOp{F: "read", Key: Key(i)}
+		for {
+			if ctx.Err() != nil {
+				unread = append(unread, op.Key)
+				break
+			}
+			done, err := rec.Do(ctx, Call{Process: w.Process, F: op.F, Key: op.Key}, func(ctx context.Context) Result {
+				ctx, cancel := context.WithTimeout(ctx, cfg.OpTimeout)
+				defer cancel()
+				return op.Invoke(ctx, c)
+			})
+			if err != nil {
+				return unread, err
+			}
+			w.Completed(done.Type)
+			if done.Type == history.Ok {
+				break
+			}
+			retryPause(ctx, 100*time.Millisecond)
+		}
+	}
+	return unread, nil
+}
+
+func retryPause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
