@@ -1,0 +1,18 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline/runner"
+)
+
+// parseDuration parses a duration flag given as a string, with an error
+// that says what a duration looks like.
+func parseDuration(flag, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s %q is not a duration (examples: 30s, 2m, 1m30s)", runner.ErrBadInput, flag, s)
+	}
+	return d, nil
+}

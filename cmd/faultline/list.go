@@ -1,0 +1,28 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/faultline/faultline/runner"
+)
+
+func newListCmd(stdout io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the systems, their workloads and the faults they take",
+		Args:  exactArgs(0, "no arguments"),
+		RunE: func(*cobra.Command, []string) error {
+			for _, name := range runner.SystemNames() {
+				s := runner.Systems[name]
+				fmt.Fprintf(stdout, "system %s: %s\n", name, s.Describe())
+				fmt.Fprintf(stdout, "  workloads: %s\n", strings.Join(s.Workloads(), ", "))
+				fmt.Fprintf(stdout, "  faults:    %s\n", strings.Join(s.Faults(), ", "))
+			}
+			return nil
+		},
+	}
+}

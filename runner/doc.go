@@ -1,0 +1,21 @@
+// Package runner runs Faultline tests: one run is a system under test × a
+// workload × a nemesis, recorded into a results directory and checked.
+//
+// [Run] is the whole loop a user starts with `faultline run`: validate the
+// configuration (bad input exits 254 before anything starts), create the run
+// directory and write run.json, start Toxiproxy (embedded, or the external
+// one given) and the system with every link behind a proxy, drive the
+// workload while the nemesis injects faults on its schedule, heal, let the
+// system recover and read every key one final time, stop the system, then
+// check the history and write summary.json and the HTML reports. The
+// verdict maps to the exit codes of DESIGN.md: 0 valid, 1 invalid, 2
+// unknown, 254 bad input, 255 the harness itself failed.
+//
+// Faults are healed and child processes stopped on every path out of a run:
+// the end of the time limit, Ctrl-C or SIGTERM (the caller's context), a
+// failed step, and a panic inside the harness.
+//
+// Systems plug in through the [System] interface, listed in one registry
+// (systems.go). Each adapter starts its system for a run and drives the
+// workloads it supports.
+package runner

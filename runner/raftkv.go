@@ -1,0 +1,145 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/faultline/faultline/impl/raftkv"
+	"github.com/faultline/faultline/nemesis"
+	syskv "github.com/faultline/faultline/systems/raftkv"
+	"github.com/faultline/faultline/workloads"
+)
+
+// raftkvSystem is the reference Raft KV store, run as child processes.
+type raftkvSystem struct{}
+
+func (raftkvSystem) Name() string { return "raftkv" }
+
+func (raftkvSystem) Describe() string {
+	return "the reference Raft replicated key-value store, as `faultline node` child processes"
+}
+
+func (raftkvSystem) Workloads() []string { return []string{"register"} }
+
+func (raftkvSystem) Faults() []string {
+	return []string{"partition", "latency", "kill", "pause", "bandwidth", "slow-close", "timeout",
+		"reset-peer", "slicer", "limit-data"}
+}
+
+func (raftkvSystem) Start(ctx context.Context, env *Env) (Target, error) {
+	if env.Config.NodeBinary == "" {
+		return nil, fmt.Errorf("%w: no faultline binary to run the nodes with", ErrBadInput)
+	}
+	c, err := syskv.Start(ctx, syskv.Config{
+		Nodes:   env.Config.Nodes,
+		Binary:  env.Config.NodeBinary,
+		DataDir: filepath.Join(env.Dir, "data"),
+		LogDir:  env.LogDir,
+		Net:     env.Net,
+		Logger:  env.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &raftkvTarget{Cluster: c, cfg: env.Config}, nil
+}
+
+type raftkvTarget struct {
+	*syskv.Cluster
+	cfg Config
+}
+
+func (t *raftkvTarget) Processes() nemesis.Processes { return t.Cluster }
+
+func (t *raftkvTarget) Labels() map[string]string {
+	labels := map[string]string{"mode": "child processes"}
+	for id, addr := range t.DirectAddrs() {
+		labels[id+".client"] = addr
+	}
+	return labels
+}
+
+func (t *raftkvTarget) registerConfig() workloads.RegisterConfig {
+	return workloads.RegisterConfig{
+		Keys:        t.cfg.Keys,
+		Mix:         workloads.Mix{Read: 2, Write: 1, CAS: 1},
+		Concurrency: t.cfg.Concurrency,
+		Rate:        t.cfg.Rate,
+		OpTimeout:   t.cfg.OpTimeout,
+		Seed:        t.cfg.Seed,
+	}
+}
+
+func (t *raftkvTarget) newClient() (*kvClient, error) {
+	c, err := raftkv.NewClient(raftkv.ClientConfig{Addrs: t.ClientAddrs()})
+	if err != nil {
+		return nil, err
+	}
+	return &kvClient{c: c}, nil
+}
+
+func (t *raftkvTarget) Run(ctx context.Context, rec *workloads.Recorder) error {
+	cfg := t.registerConfig()
+	clients := make([]workloads.RegisterClient, cfg.Concurrency)
+	for i := range clients {
+		c, err := t.newClient()
+		if err != nil {
+			return err
+		}
+		defer c.c.Close()
+		clients[i] = c
+	}
+	return workloads.RunRegister(ctx, cfg, rec, clients)
+}
+
+func (t *raftkvTarget) Final(ctx context.Context, rec *workloads.Recorder) error {
+	cfg := t.registerConfig()
+	c, err := t.newClient()
+	if err != nil {
+		return err
+	}
+	defer c.c.Close()
+	// Process ids above any a worker can have used in the timed phase.
+	first := 1 << 20
+	unread, err := workloads.FinalReads(ctx, cfg, rec, c, first)
+	if err != nil {
+		return err
+	}
+	if len(unread) > 0 {
+		return fmt.Errorf("%d keys could not be read after the heal: %v", len(unread), unread)
+	}
+	return nil
+}
+
+// kvClient adapts the Raft KV client to the register workload, sorting its
+// errors into definite and indeterminate as the client documents them.
+type kvClient struct{ c *raftkv.Client }
+
+func classifyKV(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raftkv.ErrMismatch):
+		return workloads.ErrMismatch
+	case raftkv.IsDefinite(err):
+		return workloads.Definite(err)
+	}
+	return err
+}
+
+func (k *kvClient) Read(ctx context.Context, key string) (int64, bool, error) {
+	v, found, err := k.c.Read(ctx, key)
+	return v, found, classifyKV(err)
+}
+
+func (k *kvClient) Write(ctx context.Context, key string, v int64) error {
+	return classifyKV(k.c.Write(ctx, key, v))
+}
+
+func (k *kvClient) CAS(ctx context.Context, key string, old, new int64) error {
+	return classifyKV(k.c.CAS(ctx, key, old, new))
+}
+
+func (k *kvClient) LastNode() string { return k.c.LastNode() }

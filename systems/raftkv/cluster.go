@@ -1,0 +1,239 @@
+package raftkv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/faultline/faultline/nemesis"
+	"github.com/faultline/faultline/systems/proc"
+)
+
+// ClientLink is the From of the links clients use to reach a node.
+const ClientLink = "client"
+
+// Config describes the cluster to start.
+type Config struct {
+	Nodes   int
+	Binary  string // the faultline executable that runs `faultline node`
+	DataDir string // one subdirectory per node
+	LogDir  string // one <node>.log per node
+	Net     *nemesis.Net
+	Logger  *slog.Logger
+	// StartTimeout bounds the wait for the first leader.
+	StartTimeout time.Duration
+}
+
+// ErrNoLeader is returned when no node claims to lead.
+var ErrNoLeader = errors.New("no leader")
+
+// node is one member of the cluster.
+type node struct {
+	id         string
+	raftAddr   string // where the node listens for peers
+	clientAddr string // where it serves clients, /status and /metrics
+	proxyAddr  string // the client link's proxy in front of clientAddr
+	proc       *proc.Process
+}
+
+// Cluster is a running Raft KV cluster.
+type Cluster struct {
+	cfg   Config
+	nodes []*node
+	byID  map[string]*node
+	http  *http.Client
+}
+
+// Start starts the cluster and waits until it has a leader.
+func Start(ctx context.Context, cfg Config) (*Cluster, error) {
+	if cfg.StartTimeout == 0 {
+		cfg.StartTimeout = 30 * time.Second
+	}
+	c := &Cluster{cfg: cfg, byID: map[string]*node{}, http: &http.Client{Timeout: time.Second}}
+	for i := 1; i <= cfg.Nodes; i++ {
+		n := &node{id: fmt.Sprintf("n%d", i)}
+		var err error
+		if n.raftAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		if n.clientAddr, err = freeAddr(); err != nil {
+			return nil, err
+		}
+		c.nodes = append(c.nodes, n)
+		c.byID[n.id] = n
+	}
+	if err := c.wire(ctx); err != nil {
+		return nil, err
+	}
+	for _, n := range c.nodes {
+		if err := n.proc.Start(); err != nil {
+			c.Stop(context.WithoutCancel(ctx))
+			return nil, err
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
+	defer cancel()
+	if _, err := c.WaitLeader(wctx); err != nil {
+		c.Stop(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("the cluster elected no leader within %s (see the node logs in %s): %w", cfg.StartTimeout, cfg.LogDir, err)
+	}
+	return c, nil
+}
+
+// wire puts a proxy on every directed link and prepares each node's
+// command line.
+func (c *Cluster) wire(ctx context.Context) error {
+	for _, n := range c.nodes {
+		args := []string{"node", "--id", n.id, "--listen", n.raftAddr, "--client-listen", n.clientAddr,
+			"--data", filepath.Join(c.cfg.DataDir, n.id)}
+		for _, peer := range c.nodes {
+			if peer == n {
+				continue
+			}
+			addr, err := c.cfg.Net.AddLink(ctx, n.id, peer.id, peer.raftAddr)
+			if err != nil {
+				return fmt.Errorf("proxying %s->%s: %w", n.id, peer.id, err)
+			}
+			args = append(args, "--peer", peer.id+"="+addr)
+		}
+		addr, err := c.cfg.Net.AddLink(ctx, ClientLink, n.id, n.clientAddr)
+		if err != nil {
+			return fmt.Errorf("proxying client->%s: %w", n.id, err)
+		}
+		n.proxyAddr = addr
+		if err := os.MkdirAll(filepath.Join(c.cfg.DataDir, n.id), 0o755); err != nil {
+			return fmt.Errorf("creating the data directory of %s: %w", n.id, err)
+		}
+		n.proc = &proc.Process{Name: n.id, Path: c.cfg.Binary, Args: args,
+			LogPath: filepath.Join(c.cfg.LogDir, n.id+".log")}
+	}
+	return nil
+}
+
+// freeAddr finds a free loopback port. The port is released before the
+// node binds it, so another process could take it in between; on a test
+// machine that race is rare, and a node that cannot bind says so in its log.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// IDs names the nodes.
+func (c *Cluster) IDs() []string {
+	ids := make([]string, len(c.nodes))
+	for i, n := range c.nodes {
+		ids[i] = n.id
+	}
+	return ids
+}
+
+// ClientAddrs are the proxied client addresses of the nodes, by id.
+func (c *Cluster) ClientAddrs() map[string]string {
+	out := map[string]string{}
+	for _, n := range c.nodes {
+		out[n.id] = n.proxyAddr
+	}
+	return out
+}
+
+// DirectAddrs are the nodes' client addresses without a proxy.
+func (c *Cluster) DirectAddrs() map[string]string {
+	out := map[string]string{}
+	for _, n := range c.nodes {
+		out[n.id] = n.clientAddr
+	}
+	return out
+}
+
+// NodeStatus is what a node's /status endpoint says (the fields the harness
+// uses).
+type NodeStatus struct {
+	NodeID       string `json:"node_id"`
+	State        string `json:"state"`
+	CurrentTerm  uint64 `json:"current_term"`
+	Leader       string `json:"leader"`
+	CommitIndex  uint64 `json:"commit_index"`
+	AppliedIndex uint64 `json:"applied_index"`
+}
+
+// Status asks one node for its status, directly (not through a proxy).
+func (c *Cluster) Status(ctx context.Context, id string) (NodeStatus, error) {
+	n, ok := c.byID[id]
+	if !ok {
+		return NodeStatus{}, fmt.Errorf("no node %q", id)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.clientAddr+"/status", nil)
+	if err != nil {
+		return NodeStatus{}, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return NodeStatus{}, fmt.Errorf("status of %s: %w", id, err)
+	}
+	defer resp.Body.Close()
+	var st NodeStatus
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return NodeStatus{}, fmt.Errorf("status of %s: %w", id, err)
+	}
+	return st, nil
+}
+
+// Leader is the node that claims leadership in the highest term, among the
+// nodes that answer.
+func (c *Cluster) Leader(ctx context.Context) (string, error) {
+	var leaders []NodeStatus
+	for _, n := range c.nodes {
+		if n.proc.Paused() || !n.proc.Running() {
+			continue
+		}
+		st, err := c.Status(ctx, n.id)
+		if err == nil && st.State == "leader" {
+			leaders = append(leaders, st)
+		}
+	}
+	if len(leaders) == 0 {
+		return "", ErrNoLeader
+	}
+	sort.Slice(leaders, func(i, j int) bool { return leaders[i].CurrentTerm > leaders[j].CurrentTerm })
+	return leaders[0].NodeID, nil
+}
+
+// WaitLeader polls until some node leads, or ctx ends.
+func (c *Cluster) WaitLeader(ctx context.Context) (string, error) {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if id, err := c.Leader(ctx); err == nil {
+			return id, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w: %v", ErrNoLeader, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// Stop stops every node: paused ones are resumed first, then all are asked
+// to terminate and killed if they do not.
+func (c *Cluster) Stop(ctx context.Context) error {
+	var errs []error
+	for _, n := range c.nodes {
+		if n.proc != nil {
+			errs = append(errs, n.proc.Stop(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
