@@ -73,7 +73,10 @@ func (t *raftkvTarget) registerConfig() workloads.RegisterConfig {
 }
 
 func (t *raftkvTarget) newClient() (*kvClient, error) {
-	c, err := raftkv.NewClient(raftkv.ClientConfig{Addrs: t.ClientAddrs()})
+	cc := raftkv.DefaultClientConfig()
+	cc.Nodes = t.ClientAddrs()
+	cc.Timeout = t.cfg.OpTimeout
+	c, err := raftkv.NewClient(cc)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 	}
 	start := time.Now()
 	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger}
+	if cfg.Toxiproxy != "" {
+		// An external Toxiproxy that does not answer is bad input: say so
+		// before a run directory exists.
+		if r.net, err = nemesis.Connect(ctx, cfg.Toxiproxy); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+	}
 	r.dir = filepath.Join(cfg.Results, r.id)
 	if err := r.createDir(start); err != nil {
 		return nil, err
@@ -144,7 +151,7 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 		return out, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	r.nem = nem
-	rec := workloads.NewRecorder(hist, func() bool { return nem.Active() != "" })
+	rec := workloads.NewRecorder(hist, func() bool { a := nem.Active(); return a != "" && a != "none" })
 
 	if err := r.drive(ctx, rec); err != nil {
 		return out, err
@@ -168,26 +175,20 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 	return out, nil
 }
 
-// startNet starts the embedded Toxiproxy, or connects to the external one.
+// startNet starts the embedded Toxiproxy, unless Run already connected to
+// an external one.
 func (r *run) startNet(ctx context.Context) error {
-	url := r.cfg.Toxiproxy
-	if url == "" {
+	if r.net == nil {
 		srv, err := nemesis.StartServer(ctx, r.logger)
 		if err != nil {
 			return fmt.Errorf("starting the embedded toxiproxy: %w", err)
 		}
 		r.server = srv
-		url = srv.URL()
-	}
-	net, err := nemesis.Connect(ctx, url)
-	if err != nil {
-		if r.cfg.Toxiproxy != "" {
-			return fmt.Errorf("%w: %v", ErrBadInput, err)
+		if r.net, err = nemesis.Connect(ctx, srv.URL()); err != nil {
+			return err
 		}
-		return err
 	}
-	r.net = net
-	r.meta.ToxiproxyURL = url
+	r.meta.ToxiproxyURL = r.net.URL()
 	return nil
 }
 
@@ -247,6 +248,11 @@ func (r *run) cleanup() {
 		if r.target != nil {
 			if err := r.target.Stop(ctx); err != nil {
 				r.logger.Error("stopping the system", "err", err)
+			}
+		}
+		if r.net != nil {
+			if err := r.net.Close(ctx); err != nil {
+				r.logger.Warn("removing the run's proxies", "err", err)
 			}
 		}
 		if r.hist != nil {

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faultline/faultline/workloads/history"
+)
+
+// startRun starts `faultline run` as a real process with its results under
+// a temporary directory, and returns the command and that directory.
+func startRun(t *testing.T, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	results := t.TempDir()
+	var out bytes.Buffer
+	cmd := exec.Command(faultlineBin, append([]string{"run", "--results", results}, args...)...)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	})
+	return cmd, results, &out
+}
+
+// exitCode waits for cmd and returns its exit code.
+func exitCode(t *testing.T, cmd *exec.Cmd, within time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		require.NoError(t, err)
+		return 0
+	case <-time.After(within):
+		t.Fatalf("faultline did not exit within %s", within)
+		return -1
+	}
+}
+
+// runDir waits for results/latest to appear and returns the run directory.
+func runDir(t *testing.T, results string) string {
+	t.Helper()
+	var dir string
+	require.Eventually(t, func() bool {
+		target, err := os.Readlink(filepath.Join(results, "latest"))
+		if err != nil {
+			return false
+		}
+		dir = filepath.Join(results, target)
+		return true
+	}, 30*time.Second, 50*time.Millisecond, "no run directory appeared")
+	return dir
+}
+
+// readOps reads whatever history the run has written so far.
+func readOps(dir string) []history.Op {
+	h, err := history.ReadFile(filepath.Join(dir, "history.jsonl"))
+	if err != nil {
+		return nil
+	}
+	return h.Ops
+}
+
+// nodeProcesses lists the pids of processes whose command line mentions
+// dir: the nodes of that run.
+func nodeProcesses(t *testing.T, dir string) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	require.NoError(t, err)
+	var pids []int
+	for _, e := range entries {
+		var pid int
+		if _, err := fmt.Sscan(e.Name(), &pid); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		cmdline := strings.ReplaceAll(string(b), "\x00", " ")
+		if strings.Contains(cmdline, " node ") && strings.Contains(cmdline, dir) {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	cmd, results, out := startRun(t, "--time", "8s", "--nemesis", "partition,latency",
+		"--nemesis-interval", "2s", "--seed", "7")
+	code := exitCode(t, cmd, 3*time.Minute)
+	require.Equal(t, 0, code, "output:\n%s", out)
+	dir := runDir(t, results)
+	for _, f := range []string{"run.json", "history.jsonl", "summary.json", "linearizability.html"} {
+		assert.FileExists(t, filepath.Join(dir, f))
+	}
+	var sum struct {
+		Valid any `json:"valid"`
+		Ops   struct {
+			Ok int `json:"ok"`
+		} `json:"ops"`
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &sum))
+	assert.Equal(t, true, sum.Valid)
+	assert.Positive(t, sum.Ops.Ok)
+	assert.Contains(t, out.String(), "VALID")
+	assert.Empty(t, nodeProcesses(t, dir), "nodes outlived the run")
+
+	// The stored run re-checks to the same verdict.
+	code, stdout, stderr := cli(t, "check", dir)
+	assert.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
+}
+
+// startToxiproxy builds and starts a separate Toxiproxy server process from
+// the toxiproxy module's own server command.
+func startToxiproxy(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "toxiproxy-server")
+	build := exec.Command("go", "build", "-o", bin, "github.com/Shopify/toxiproxy/v2/cmd/server")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "building toxiproxy-server: %s", out)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	srv := exec.Command(bin, "-host", "127.0.0.1", "-port", fmt.Sprint(port))
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() {
+		_ = srv.Process.Kill()
+		_, _ = srv.Process.Wait()
+	})
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	client := toxiclient.NewClient(url)
+	require.Eventually(t, func() bool {
+		_, err := client.Proxies()
+		return err == nil
+	}, 10*time.Second, 50*time.Millisecond, "toxiproxy-server did not answer")
+	return url
+}
+
+func TestSIGTERMMidFaultHealsAndStopsEverything(t *testing.T) {
+	url := startToxiproxy(t)
+	cmd, results, out := startRun(t, "--time", "2m", "--nemesis", "partition,pause",
+		"--nemesis-overlap", "--nemesis-interval", "3s", "--toxiproxy", url, "--seed", "3")
+	dir := runDir(t, results)
+
+	// Wait until a partition and a pause are both in force.
+	require.Eventually(t, func() bool {
+		active := map[string]bool{}
+		for _, w := range history.FaultWindows(readOps(dir)) {
+			if w.Open() {
+				active[w.Fault] = true
+			}
+		}
+		return active["partition"] && active["pause"]
+	}, 90*time.Second, 100*time.Millisecond, "never saw a partition and a pause at once; output:\n%s", out)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	code := exitCode(t, cmd, time.Minute)
+	assert.Equal(t, 2, code, "an interrupted run is unknown; output:\n%s", out)
+
+	assert.Empty(t, nodeProcesses(t, dir), "faultline node processes outlived the run")
+	proxies, err := toxiclient.NewClient(url).Proxies()
+	require.NoError(t, err)
+	for name, p := range proxies {
+		toxics, err := p.Toxics()
+		require.NoError(t, err)
+		assert.Empty(t, toxics, "proxy %s still has toxics", name)
+	}
+	for _, w := range history.FaultWindows(readOps(dir)) {
+		assert.False(t, w.Open(), "fault %s (id %d) was never healed in the history", w.Fault, w.ID)
+	}
+	code, stdout, stderr := cli(t, "check", dir)
+	assert.Contains(t, []int{0, 1, 2}, code, "the history so far is checkable; stdout: %s\nstderr: %s", stdout, stderr)
+}
+
+func TestRunKilledHalfwayIsCheckable(t *testing.T) {
+	cmd, results, out := startRun(t, "--time", "2m", "--nemesis", "partition", "--nemesis-interval", "2s")
+	dir := runDir(t, results)
+	require.Eventually(t, func() bool { return len(readOps(dir)) > 500 }, 90*time.Second, 100*time.Millisecond,
+		"the run recorded too little; output:\n%s", out)
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = exitCode(t, cmd, 30*time.Second)
+
+	require.Eventually(t, func() bool { return len(nodeProcesses(t, dir)) == 0 }, 10*time.Second, 50*time.Millisecond,
+		"nodes outlived a harness killed with SIGKILL")
+	code, stdout, stderr := cli(t, "check", dir)
+	assert.Contains(t, []int{0, 1, 2}, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	assert.NotContains(t, stderr, "malformed")
+	var last string
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		last = sc.Text()
+	}
+	assert.Contains(t, last, dir)
+}
