@@ -7,4 +7,68 @@
 // ([Valid], [Invalid], [Unknown]); a checker that runs out of time says
 // Unknown, never Valid. [Merge] combines verdicts: any invalid makes the run
 // invalid, otherwise any unknown makes it unknown.
+//
+// # Entry point
+//
+// [Check] runs every checker that applies to a history and returns a
+// [Summary]: for the register workload the [LinearizableChecker], then the
+// caller's own checkers ([Options].Checkers), then [StatsChecker] and
+// [CoverageChecker]. A history that breaks the format's rules (a process
+// with two outstanding invokes, a completion with no invoke, a value of the
+// wrong shape) is an error wrapping [ErrBadHistory] — bad input, exit 254 —
+// not a verdict. The Summary writes summary.json ([Summary.WriteFile]),
+// linearizability.html ([Summary.WriteLinearizability]) and says the
+// verdict in one line ([Summary.VerdictLine]).
+//
+// # Linearizability (register.go, linearizable.go, explain.go)
+//
+// The register model is checked with porcupine
+// (github.com/anishathalye/porcupine), the linearizability checker that
+// etcd and MIT 6.5840 use: it is fast on real histories, partitions by key,
+// returns Unknown on a timeout rather than guessing, and draws a page that
+// shows the partial linearizations. The model is one register per key,
+// absent at first. [Pairs] matches invokes with completions by process;
+// [RegisterOperations] turns the pairs into porcupine operations: an ok is
+// what it observed; an info, or an invoke the history never completed (a
+// killed run), is open until the end of time ([Forever]) — it may take
+// effect at any time after its invoke, or never, which porcupine sees as
+// "at the end"; a cas that failed with "mismatch" observed that the value
+// was not the expected one; every other fail is dropped with its invoke, as
+// is a read of unknown outcome (it observed nothing).
+//
+// The check is porcupine.CheckOperationsVerbose with a time limit; its
+// context is honoured by making every model step fail once ctx is done, so
+// porcupine's search unwinds at once (and only a complete linearization is
+// trusted then). Each key's verdict is read from porcupine's partial
+// linearizations (a key with a complete one is valid). For an invalid key
+// the explanation replays its longest linearizable prefix and names the
+// operation that could come next in real time but that the register
+// cannot take from the state the prefix left.
+//
+// # Work and coverage (stats.go, coverage.go)
+//
+// [StatsChecker] counts operations by f and outcome, latency percentiles
+// (nearest rank) and throughput, and says Unknown when a run did too little
+// work: no ok client operation at all, or — when there were fault windows —
+// none that completed while a fault was active. [CoverageChecker] reports,
+// per fault kind, how often and how long it was injected and the
+// operations that completed ok / fail / info while it was active: an
+// operation is "during" a fault when its completion time falls inside one
+// of that kind's windows ([history.Window.Contains]; a window never ended
+// lasts until the history's last entry; an operation that never completed
+// is not counted). A requested fault kind that was never injected makes it
+// Unknown.
+//
+// # Visualization (visualize.go, lanes.go)
+//
+// linearizability.html is porcupine's own page with the fault windows as
+// annotations on a "nemesis" row. Operations are drawn on lanes (rows
+// reused once an operation returned) rather than one row per process id,
+// which grows with every info. A history of more than
+// [Options].MaxVisualizedOps operations (5,000 by default) is cut down —
+// whole keys, the failed and unfinished ones first; or, when one failed key
+// alone is too long, the operations of that key leading up to just after
+// its first illegal operation, started from the value the checker's longest
+// linearization had reached — and re-checked (at most 30 s) to draw it; a
+// banner at the top of the page says what was left out.
 package checker

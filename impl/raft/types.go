@@ -90,22 +90,22 @@ type MessageType uint8
 // Message types. The Local ones never cross the network: the application
 // hands them to Step to drive the node.
 const (
-	MsgHup            MessageType = iota // local: start an election now
-	MsgBeat                              // local: leader, send heartbeats now
-	MsgProp                              // local or forwarded: propose entries
-	MsgApp                               // AppendEntries
-	MsgAppResp                           // AppendEntries response
-	MsgPreVote                           // pre-vote RequestVote (does not bump terms)
-	MsgPreVoteResp                       // pre-vote response
-	MsgVote                              // RequestVote
-	MsgVoteResp                          // RequestVote response
-	MsgSnap                              // InstallSnapshot
-	MsgHeartbeat                         // heartbeat (also carries ReadIndex contexts)
-	MsgHeartbeatResp                     // heartbeat response
-	MsgReadIndex                         // local or forwarded: request a read index
-	MsgReadIndexResp                     // read index answer to a follower
-	MsgUnreachable                       // local: the transport could not reach To
-	MsgSnapStatus                        // local: a snapshot send finished (Reject: failed)
+	MsgHup           MessageType = iota // local: start an election now
+	MsgBeat                             // local: leader, send heartbeats now
+	MsgProp                             // local or forwarded: propose entries
+	MsgApp                              // AppendEntries
+	MsgAppResp                          // AppendEntries response
+	MsgPreVote                          // pre-vote RequestVote (does not bump terms)
+	MsgPreVoteResp                      // pre-vote response
+	MsgVote                             // RequestVote
+	MsgVoteResp                         // RequestVote response
+	MsgSnap                             // InstallSnapshot
+	MsgHeartbeat                        // heartbeat (also carries ReadIndex contexts)
+	MsgHeartbeatResp                    // heartbeat response
+	MsgReadIndex                        // local or forwarded: request a read index
+	MsgReadIndexResp                    // read index answer to a follower
+	MsgUnreachable                      // local: the transport could not reach To
+	MsgSnapStatus                       // local: a snapshot send finished (Reject: failed)
 )
 
 var msgNames = [...]string{

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // ErrMalformed is wrapped by every error about a line that is not a valid
@@ -46,8 +47,10 @@ func ReadFile(path string) (*History, error) {
 func Read(r io.Reader) (*History, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
 	h := &History{}
+	var buf []byte // reused: parseLine copies what it keeps
 	for lineNo := 1; ; lineNo++ {
-		line, err := readLine(br)
+		line, err := readLine(br, buf[:0])
+		buf = line
 		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("line %d: %w", lineNo, err)
 		}
@@ -70,8 +73,8 @@ func Read(r io.Reader) (*History, error) {
 	}
 }
 
-func readLine(br *bufio.Reader) ([]byte, error) {
-	var line []byte
+// readLine appends the next line, newline included, to line.
+func readLine(br *bufio.Reader, line []byte) ([]byte, error) {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		line = append(line, chunk...)
@@ -101,13 +104,12 @@ type rawOp struct {
 // ParseLine parses one history line; want is the index it must carry.
 func parseLine(line []byte, want int64) (Op, error) {
 	var r rawOp
-	dec := json.NewDecoder(bytes.NewReader(line))
-	dec.UseNumber()
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(line, &r); err != nil {
+		var syntax *json.SyntaxError
+		if errors.As(err, &syntax) && strings.Contains(syntax.Error(), "after top-level value") {
+			return Op{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
+		}
 		return Op{}, fmt.Errorf("%w: not a JSON object: %v", ErrMalformed, err)
-	}
-	if dec.More() {
-		return Op{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
 	}
 	switch {
 	case r.Index == nil:

@@ -1,0 +1,251 @@
+package checker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/faultline/faultline/workloads/history"
+)
+
+// Breaker histories.
+//
+// The breaker workload records three kinds of client operations, each an
+// invoke followed by an ok:
+//
+//   - f "breaker-config", once, before any call, from a process no worker
+//     uses: the invoke's value is null and the ok's value is the
+//     [BreakerConfig] the breaker ran with, so that a stored run can be
+//     re-checked from its history alone.
+//   - f "call", by the workers: one call through the breaker. The invoke's
+//     value is null; the completion is ok whenever the breaker decided
+//     something (even if the downstream failed, or the call was rejected),
+//     and its value is a [BreakerCall]:
+//     {"admitted":true,"state":"CLOSED","gen":0,"outcome":"failure","seq":7,"downstream":"error","error":"…"}
+//     {"admitted":false,"state":"OPEN","gen":1,"outcome":"rejected","reason":"open","at":1200000000}
+//     A call that ended in fail or info never reached a decision.
+//   - f "transition", from a dedicated process, written by the breaker's
+//     state-change callback while the breaker holds its lock (so file
+//     order is transition order): the ok's value is a [BreakerTransition]
+//     {"from":"CLOSED","to":"OPEN","gen":1,"at":1100000000}.
+//
+// Times named "at" are the breaker's own clock, on the history's time base
+// (ns since the run started). "gen" is the breaker's generation: 0 is the
+// initial CLOSED and each transition starts the next. "seq" and
+// "admit_seq" number the decisions the breaker took under its lock within
+// one generation — results, and a half-open breaker's admissions and
+// rejections — in the order it took them. That order is what makes the
+// check exact under concurrency: the checker replays each generation's
+// decisions in sequence through a sequential model of the breaker,
+// instead of guessing an order from wall-clock times.
+
+// Names of the breaker workload's operations.
+const (
+	BreakerCallF       = "call"
+	BreakerTransitionF = "transition"
+	BreakerConfigF     = "breaker-config"
+)
+
+// The breaker's states, outcomes and rejection reasons as the history
+// spells them.
+const (
+	BreakerClosed   = "CLOSED"
+	BreakerOpen     = "OPEN"
+	BreakerHalfOpen = "HALF_OPEN"
+
+	OutcomeSuccess  = "success"
+	OutcomeFailure  = "failure"
+	OutcomeSlow     = "slow"
+	OutcomeIgnored  = "ignored"
+	OutcomeRejected = "rejected"
+
+	RejectOpen   = "open"
+	RejectTrials = "trials"
+)
+
+// BreakerConfig is the breaker's configuration as the model needs it.
+// Durations are nanoseconds in JSON.
+type BreakerConfig struct {
+	// Enabled is false for a run without a breaker (--breaker off): then
+	// every call must have been let through and nothing else is checked.
+	Enabled bool `json:"enabled"`
+	// Policy is consecutive, count-window or time-window.
+	Policy             string        `json:"policy"`
+	FailureThreshold   int           `json:"failure_threshold"`
+	FailureRatePercent int           `json:"failure_rate_percent"`
+	MinCalls           int           `json:"min_calls"`
+	WindowSize         int           `json:"window_size"`
+	WindowDuration     time.Duration `json:"window_duration"`
+	WindowBuckets      int           `json:"window_buckets"`
+	SlowCallDuration   time.Duration `json:"slow_call_duration"`
+	// Timeout is the seed's timeout: how long the breaker stays open.
+	Timeout          time.Duration `json:"timeout"`
+	HalfOpenMaxCalls int           `json:"half_open_max_calls"`
+	SuccessThreshold int           `json:"success_threshold"`
+	// Epoch is when the breaker's clock started, on the history's time
+	// base: time-window buckets are aligned to it.
+	Epoch int64 `json:"epoch"`
+	// EpochOffset, in a breaker-config op, is the epoch relative to that
+	// op's own time (a recorder knows the op's time only once it is
+	// written); the checker turns it into Epoch.
+	EpochOffset *int64 `json:"epoch_offset,omitempty"`
+}
+
+// Policies of BreakerConfig.
+const (
+	PolicyConsecutive = "consecutive"
+	PolicyCountWindow = "count-window"
+	PolicyTimeWindow  = "time-window"
+)
+
+// Validate reports the first setting the model cannot run with.
+func (c BreakerConfig) Validate() error {
+	if !c.Enabled {
+		return nil
+	}
+	switch {
+	case c.Policy != PolicyConsecutive && c.Policy != PolicyCountWindow && c.Policy != PolicyTimeWindow:
+		return fmt.Errorf("%w: breaker policy %q: want %s, %s or %s", ErrOptions, c.Policy, PolicyConsecutive, PolicyCountWindow, PolicyTimeWindow)
+	case c.Policy == PolicyConsecutive && c.FailureThreshold < 1:
+		return fmt.Errorf("%w: breaker failure_threshold %d: want at least 1", ErrOptions, c.FailureThreshold)
+	case c.Policy != PolicyConsecutive && (c.FailureRatePercent < 1 || c.FailureRatePercent > 100 || c.MinCalls < 1):
+		return fmt.Errorf("%w: breaker failure rate %d%% with %d minimum calls: want 1–100%% and at least 1 call",
+			ErrOptions, c.FailureRatePercent, c.MinCalls)
+	case c.Policy == PolicyCountWindow && c.WindowSize < 1:
+		return fmt.Errorf("%w: breaker window size %d: want at least 1", ErrOptions, c.WindowSize)
+	case c.Policy == PolicyTimeWindow && (c.WindowBuckets < 1 || c.WindowDuration/time.Duration(c.WindowBuckets) <= 0):
+		return fmt.Errorf("%w: breaker time window %s in %d buckets: want a positive bucket width", ErrOptions, c.WindowDuration, c.WindowBuckets)
+	case c.Timeout <= 0:
+		return fmt.Errorf("%w: breaker timeout %s: want a positive open delay", ErrOptions, c.Timeout)
+	case c.HalfOpenMaxCalls < 1 || c.SuccessThreshold < 1 || c.SuccessThreshold > c.HalfOpenMaxCalls:
+		return fmt.Errorf("%w: breaker half-open trials %d with success threshold %d: want 1 ≤ threshold ≤ trials",
+			ErrOptions, c.HalfOpenMaxCalls, c.SuccessThreshold)
+	}
+	return nil
+}
+
+// BreakerCall is the ok value of a "call".
+type BreakerCall struct {
+	Admitted bool   `json:"admitted"`
+	State    string `json:"state,omitempty"`
+	Gen      uint64 `json:"gen"`
+	AdmitSeq uint64 `json:"admit_seq,omitempty"`
+	Outcome  string `json:"outcome"`
+	// Reason says why a call was rejected: open or trials.
+	Reason string `json:"reason,omitempty"`
+	// Late marks a result that came back after its generation ended.
+	Late bool   `json:"late,omitempty"`
+	Seq  uint64 `json:"seq,omitempty"`
+	At   *int64 `json:"at,omitempty"`
+	// Downstream says what the downstream did: ok, error or timeout
+	// (empty when it was not called).
+	Downstream string `json:"downstream,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+// asked reports whether the breaker decided anything about the call (a
+// caller that gave up before asking is not a decision).
+func (c BreakerCall) asked() bool { return c.Admitted || c.Outcome == OutcomeRejected }
+
+// BreakerTransition is the ok value of a "transition".
+type BreakerTransition struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Gen  uint64 `json:"gen"`
+	At   int64  `json:"at"`
+}
+
+// BreakerChecker checks a breaker history against a sequential model of the
+// breaker, and measures what the breaker bought.
+type BreakerChecker struct {
+	// Config is the breaker's configuration. Nil means: take it from the
+	// history's breaker-config op. Given, it wins over the history's —
+	// which is how a run is checked against the settings it should have
+	// had.
+	Config *BreakerConfig
+}
+
+var _ Checker = BreakerChecker{}
+
+// Name is "breaker".
+func (BreakerChecker) Name() string { return "breaker" }
+
+// BreakerDetails is the checker's evidence.
+type BreakerDetails struct {
+	Config *BreakerConfig `json:"config,omitempty"`
+	// First is the first non-conforming decision, in history order.
+	First *BreakerViolation `json:"first_violation,omitempty"`
+	// Violations lists up to maxViolations of them; ViolationCount counts all.
+	Violations     []BreakerViolation `json:"violations,omitempty"`
+	ViolationCount int                `json:"violation_count"`
+	Generations    int                `json:"generations"`
+	// Undecided counts calls that never reached a decision (no ok).
+	Undecided  int               `json:"undecided"`
+	Protection BreakerProtection `json:"protection"`
+}
+
+// BreakerViolation is one decision the model does not allow.
+type BreakerViolation struct {
+	// Index is the op that shows it (a call's completion or a transition).
+	Index int64  `json:"index"`
+	Gen   uint64 `json:"gen"`
+	Seq   uint64 `json:"seq,omitempty"`
+	Why   string `json:"why"`
+}
+
+const maxViolations = 20
+
+// Check replays the history through the model.
+func (c BreakerChecker) Check(ctx context.Context, ops []history.Op) Result {
+	res := Result{Checker: c.Name(), Valid: Unknown}
+	h, err := parseBreakerHistory(ops)
+	if err != nil {
+		res.Explanation = err.Error()
+		return res
+	}
+	cfg := c.Config
+	if cfg == nil {
+		cfg = h.config
+	}
+	details := BreakerDetails{Config: cfg, Undecided: h.undecided, Generations: len(h.transitions) + 1}
+	details.Protection = computeProtection(h, history.FaultWindows(ops))
+	res.Details = &details
+	switch {
+	case cfg == nil:
+		res.Explanation = "no breaker configuration: the history has no breaker-config op and none was given"
+		return res
+	case cfg.Validate() != nil:
+		res.Explanation = cfg.Validate().Error()
+		return res
+	case ctx.Err() != nil:
+		res.Explanation = "breaker check cancelled: " + ctx.Err().Error()
+		return res
+	}
+	rep := replay(*cfg, h)
+	details.ViolationCount = len(rep.violations)
+	if len(rep.violations) > 0 {
+		details.First = &rep.violations[0]
+		details.Violations = rep.violations[:min(len(rep.violations), maxViolations)]
+		res.Valid = Invalid
+		res.Explanation = fmt.Sprintf("op %d: %s", details.First.Index, details.First.Why)
+		return res
+	}
+	switch {
+	case rep.unknown != "":
+		res.Explanation = rep.unknown
+	case h.decided == 0:
+		res.Explanation = "too little work: no call through the breaker reached a decision"
+	default:
+		res.Valid = Valid
+		res.Explanation = describeConforming(cfg, h, details.Protection)
+	}
+	return res
+}
+
+func describeConforming(cfg *BreakerConfig, h *breakerHistory, p BreakerProtection) string {
+	if !cfg.Enabled {
+		return fmt.Sprintf("no breaker: all %d calls went through", p.Calls)
+	}
+	return fmt.Sprintf("%d calls and %d transitions conform to the model; %d calls shed while open (%d during faults)",
+		h.decided, len(h.transitions), p.RejectedOpen+p.RejectedTrials, p.ShedDuringFaults)
+}

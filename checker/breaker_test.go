@@ -1,0 +1,325 @@
+package checker
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faultline/faultline/workloads/history"
+)
+
+const ms = int64(time.Millisecond)
+
+// breakerFixture builds a breaker history op by op.
+type breakerFixture struct {
+	ops []history.Op
+	now int64
+}
+
+func (f *breakerFixture) add(op history.Op) int64 {
+	op.Index = int64(len(f.ops))
+	if op.Time == 0 {
+		f.now += ms
+		op.Time = f.now
+	}
+	f.ops = append(f.ops, op)
+	return op.Index
+}
+
+const observer = 1000
+
+func (f *breakerFixture) config(c BreakerConfig) {
+	f.add(history.Op{Process: observer, Type: history.Invoke, F: BreakerConfigF})
+	f.add(history.Op{Process: observer, Type: history.Ok, F: BreakerConfigF, Value: history.MustValue(c)})
+}
+
+// call records one call that completes ok with v; it returns the index of
+// the completion.
+func (f *breakerFixture) call(process int, v BreakerCall) int64 {
+	f.add(history.Op{Process: process, Type: history.Invoke, F: BreakerCallF})
+	return f.add(history.Op{Process: process, Type: history.Ok, F: BreakerCallF, Value: history.MustValue(v)})
+}
+
+func (f *breakerFixture) transition(from, to string, gen uint64) int64 {
+	f.add(history.Op{Process: observer + 1, Type: history.Invoke, F: BreakerTransitionF})
+	return f.add(history.Op{Process: observer + 1, Type: history.Ok, F: BreakerTransitionF,
+		Value: history.MustValue(BreakerTransition{From: from, To: to, Gen: gen, At: f.now})})
+}
+
+func (f *breakerFixture) wait(d time.Duration) { f.now += int64(d) }
+
+func at(ns int64) *int64 { return &ns }
+
+func closedResult(gen, seq uint64, outcome string) BreakerCall {
+	return BreakerCall{Admitted: true, State: BreakerClosed, Gen: gen, Outcome: outcome, Seq: seq}
+}
+
+func consecutiveConfig(threshold int) BreakerConfig {
+	return BreakerConfig{Enabled: true, Policy: PolicyConsecutive, FailureThreshold: threshold,
+		Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}
+}
+
+// tripAndRecover is a conforming history of a breaker with
+// failure_threshold 3, a 1s timeout and one trial call: it trips, rejects,
+// lets a trial through, rejects a second trial, closes, and ignores a late
+// result. marks names the interesting ops.
+func tripAndRecover(threshold int) (*breakerFixture, map[string]int64) {
+	f := &breakerFixture{}
+	marks := map[string]int64{}
+	f.config(consecutiveConfig(3))
+	f.call(0, closedResult(0, 1, OutcomeSuccess))
+	for i := range threshold {
+		marks["failure"+string(rune('1'+i))] = f.call(0, closedResult(0, uint64(2+i), OutcomeFailure))
+	}
+	marks["open"] = f.transition(BreakerClosed, BreakerOpen, 1)
+	opened := f.now
+	f.wait(500 * time.Millisecond)
+	marks["rejected"] = f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now)})
+	f.now = opened + int64(time.Second)
+	marks["half-open"] = f.transition(BreakerOpen, BreakerHalfOpen, 2)
+	f.call(2, BreakerCall{State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: OutcomeRejected, Reason: RejectTrials})
+	marks["trial"] = f.call(1, BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 1, Outcome: OutcomeSuccess, Seq: 3})
+	marks["close"] = f.transition(BreakerHalfOpen, BreakerClosed, 3)
+	f.call(3, BreakerCall{Admitted: true, State: BreakerClosed, Gen: 0, Outcome: OutcomeFailure, Late: true})
+	f.call(0, closedResult(3, 1, OutcomeSuccess))
+	return f, marks
+}
+
+func checkBreaker(t *testing.T, ops []history.Op, cfg *BreakerConfig) (Result, *BreakerDetails) {
+	t.Helper()
+	r := BreakerChecker{Config: cfg}.Check(context.Background(), ops)
+	require.Equal(t, "breaker", r.Checker)
+	d, ok := r.Details.(*BreakerDetails)
+	require.True(t, ok)
+	return r, d
+}
+
+func TestBreakerConformingHistory(t *testing.T) {
+	f, _ := tripAndRecover(3)
+	r, d := checkBreaker(t, f.ops, nil)
+	require.Equal(t, Valid, r.Valid, r.Explanation)
+	assert.Equal(t, 4, d.Generations)
+	assert.Equal(t, 1, d.Protection.RejectedOpen)
+	assert.Equal(t, 1, d.Protection.RejectedTrials)
+	assert.Equal(t, 1, d.Protection.Opens)
+}
+
+func TestBreakerWrongThresholdReportsTheFirstNonConformingDecision(t *testing.T) {
+	t.Run("breaker opened at 3, model says 5", func(t *testing.T) {
+		f, marks := tripAndRecover(3)
+		r, d := checkBreaker(t, f.ops, ptr(consecutiveConfig(5)))
+		require.Equal(t, Invalid, r.Valid)
+		assert.Equal(t, marks["open"], d.First.Index)
+		assert.Contains(t, d.First.Why, "3 consecutive failures, failure_threshold 5")
+	})
+	t.Run("breaker opened at 5, model says 3", func(t *testing.T) {
+		f, marks := tripAndRecover(5)
+		r, d := checkBreaker(t, f.ops, ptr(consecutiveConfig(3)))
+		require.Equal(t, Invalid, r.Valid)
+		assert.Equal(t, marks["failure4"], d.First.Index, "the fourth failure was counted after the breaker should have opened")
+		assert.Contains(t, d.First.Why, "should have left it at op")
+		assert.Contains(t, r.Explanation, "op ")
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// mutate rewrites the value of the call completed at index.
+func mutate(t *testing.T, ops []history.Op, index int64, edit func(*BreakerCall)) {
+	t.Helper()
+	var v BreakerCall
+	require.NoError(t, json.Unmarshal(ops[index].Value, &v))
+	edit(&v)
+	ops[index].Value = history.MustValue(v)
+}
+
+func mutateTransition(t *testing.T, ops []history.Op, index int64, edit func(*BreakerTransition)) {
+	t.Helper()
+	var v BreakerTransition
+	require.NoError(t, json.Unmarshal(ops[index].Value, &v))
+	edit(&v)
+	ops[index].Value = history.MustValue(v)
+}
+
+func TestBreakerMutatedDecisions(t *testing.T) {
+	tests := []struct {
+		name   string
+		mark   string // the op whose violation comes first
+		offset int64  // … counted from this mark
+		mutate func(t *testing.T, ops []history.Op, marks map[string]int64)
+		why    string
+	}{
+		{"rejected after the delay", "rejected", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutate(t, ops, m["rejected"], func(v *BreakerCall) { *v.At += int64(time.Second) })
+		}, "it should have admitted a trial call"},
+		{"half-open too early", "half-open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutateTransition(t, ops, m["half-open"], func(v *BreakerTransition) { v.At -= 10 * ms })
+		}, "the timeout (open delay) is 1s"},
+		{"admitted while open", "rejected", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutate(t, ops, m["rejected"], func(v *BreakerCall) {
+				*v = BreakerCall{Admitted: true, State: BreakerOpen, Gen: 1, Outcome: OutcomeSuccess, Seq: 1}
+			})
+		}, "admitted while OPEN"},
+		{"illegal edge", "open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutateTransition(t, ops, m["open"], func(v *BreakerTransition) { v.To = BreakerHalfOpen })
+		}, "illegal transition CLOSED → HALF_OPEN"},
+		{"second trial admitted", "trial", -2, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutate(t, ops, m["trial"]-2, func(v *BreakerCall) { // the trials rejection becomes an admission
+				*v = BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: OutcomeSuccess, Late: true}
+			})
+		}, "admitted a trial call while 1 of 1 were already in use"},
+		{"opened without a trip", "open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
+			mutate(t, ops, m["failure3"], func(v *BreakerCall) { v.Outcome = OutcomeSuccess })
+			mutate(t, ops, m["failure2"], func(v *BreakerCall) { v.Outcome = OutcomeSuccess })
+		}, "model stays CLOSED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, marks := tripAndRecover(3)
+			tt.mutate(t, f.ops, marks)
+			r, d := checkBreaker(t, f.ops, nil)
+			require.Equal(t, Invalid, r.Valid, r.Explanation)
+			assert.Contains(t, d.First.Why, tt.why)
+			assert.Equal(t, marks[tt.mark]+tt.offset, d.First.Index)
+		})
+	}
+}
+
+func TestBreakerWindows(t *testing.T) {
+	window := func(policy string) BreakerConfig {
+		return BreakerConfig{Enabled: true, Policy: policy, FailureRatePercent: 50, MinCalls: 4, WindowSize: 4,
+			WindowDuration: 4 * time.Second, WindowBuckets: 4, Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}
+	}
+	build := func(policy string, outcomes []string, spacing time.Duration) *breakerFixture {
+		f := &breakerFixture{}
+		f.config(window(policy))
+		for i, o := range outcomes {
+			f.wait(spacing)
+			f.call(0, BreakerCall{Admitted: true, State: BreakerClosed, Outcome: o, Seq: uint64(i + 1), At: at(f.now + ms)})
+		}
+		return f
+	}
+	s, x := OutcomeSuccess, OutcomeFailure
+	tests := []struct {
+		name     string
+		policy   string
+		outcomes []string
+		spacing  time.Duration
+		opens    bool // the history has the breaker open after the last result
+		want     Validity
+	}{
+		{"count: no trip before min calls", PolicyCountWindow, []string{x, x, x}, 0, false, Valid},
+		{"count: trips at 50% of 4", PolicyCountWindow, []string{s, s, x, x}, 0, true, Valid},
+		{"count: must trip", PolicyCountWindow, []string{s, s, x, x}, 0, false, Invalid},
+		{"count: old results leave the window", PolicyCountWindow, []string{x, x, s, s, s, x}, 0, false, Valid},
+		{"count: opened too early", PolicyCountWindow, []string{x, x, x}, 0, true, Invalid},
+		{"time: trips within the window", PolicyTimeWindow, []string{s, x, s, x}, 100 * time.Millisecond, true, Valid},
+		{"time: results expire", PolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, false, Valid},
+		{"time: opened although expired", PolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, true, Invalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := build(tt.policy, tt.outcomes, tt.spacing)
+			if tt.opens {
+				f.transition(BreakerClosed, BreakerOpen, 1)
+			}
+			r, _ := checkBreaker(t, f.ops, nil)
+			assert.Equal(t, tt.want, r.Valid, r.Explanation)
+		})
+	}
+}
+
+func TestBreakerUnknownAndDisabled(t *testing.T) {
+	t.Run("no config", func(t *testing.T) {
+		f := &breakerFixture{}
+		f.call(0, closedResult(0, 1, OutcomeSuccess))
+		r, _ := checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Unknown, r.Valid)
+		assert.Contains(t, r.Explanation, "no breaker configuration")
+	})
+	t.Run("no calls", func(t *testing.T) {
+		f := &breakerFixture{}
+		f.config(consecutiveConfig(3))
+		r, _ := checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Unknown, r.Valid)
+	})
+	t.Run("a call that never completed leaves a gap", func(t *testing.T) {
+		f := &breakerFixture{}
+		f.config(consecutiveConfig(3))
+		f.add(history.Op{Process: 5, Type: history.Invoke, F: BreakerCallF})
+		f.call(0, closedResult(0, 2, OutcomeSuccess))
+		r, _ := checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Unknown, r.Valid, r.Explanation)
+	})
+	t.Run("gap without excuse", func(t *testing.T) {
+		f := &breakerFixture{}
+		f.config(consecutiveConfig(3))
+		f.call(0, closedResult(0, 2, OutcomeSuccess))
+		r, _ := checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Invalid, r.Valid, r.Explanation)
+	})
+	t.Run("breaker off", func(t *testing.T) {
+		f := &breakerFixture{}
+		f.config(BreakerConfig{Enabled: false})
+		f.call(0, BreakerCall{Admitted: true, Outcome: OutcomeFailure, Downstream: "timeout"})
+		r, _ := checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Valid, r.Valid, r.Explanation)
+		f.call(0, BreakerCall{Outcome: OutcomeRejected, Reason: RejectOpen})
+		r, _ = checkBreaker(t, f.ops, nil)
+		assert.Equal(t, Invalid, r.Valid, r.Explanation)
+	})
+}
+
+func TestBreakerProtection(t *testing.T) {
+	f, _ := tripAndRecover(3)
+	// A fault from before the failures to after the rejection.
+	f.ops = nil
+	f.now = 0
+	f.config(consecutiveConfig(1))
+	f.add(history.Op{Process: history.NemesisProcess, Type: history.Info, F: "partition", Value: history.MustValue(map[string]int{"id": 1})})
+	f.call(0, closedResult(0, 1, OutcomeFailure))
+	f.transition(BreakerClosed, BreakerOpen, 1)
+	for range 3 {
+		f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now + ms)})
+	}
+	f.add(history.Op{Process: history.NemesisProcess, Type: history.Info, F: history.FaultHeal, Value: history.MustValue(map[string]int{"id": 1})})
+	f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now + ms)})
+	r, d := checkBreaker(t, f.ops, nil)
+	require.Equal(t, Valid, r.Valid, r.Explanation)
+	p := d.Protection
+	assert.Equal(t, 5, p.Calls)
+	assert.Equal(t, 4, p.RejectedOpen)
+	assert.Equal(t, 3, p.ShedDuringFaults)
+	assert.Equal(t, 4, p.CallsDuringFaults)
+	assert.Equal(t, 4, p.LatencyDuringFaults.Count)
+	assert.Equal(t, ms, p.LatencyDuringFaults.P50)
+	assert.Equal(t, []int64{3 * ms}, p.TimeToOpen) // the fault, the call's two ops, the transition's invoke
+}
+
+func FuzzBreakerChecker(f *testing.F) {
+	fx, _ := tripAndRecover(3)
+	var buf bytes.Buffer
+	w := history.NewWriter(&buf)
+	for _, op := range fx.ops {
+		_, err := w.Write(op)
+		require.NoError(f, err)
+	}
+	require.NoError(f, w.Close())
+	f.Add(buf.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		h, err := history.Read(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		r := BreakerChecker{}.Check(context.Background(), h.Ops)
+		if r.Valid == Invalid {
+			d := r.Details.(*BreakerDetails)
+			require.NotNil(t, d.First, "an invalid verdict names the first violation")
+		}
+	})
+}

@@ -1,0 +1,177 @@
+package raftkv
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// A KV store on github.com/hashicorp/raft v1.8.0 with raft-boltdb/v2 (which
+// fsyncs every batch of log entries), used only as the peer the benchmarks
+// compare against: the same commands, the same state machine code, TCP on
+// loopback. Reads are linearizable the way hashicorp/raft users make them:
+// VerifyLeader (a quorum round), then the local state.
+
+type hashiFSM struct {
+	mu sync.Mutex
+	kv *kvState
+}
+
+func (f *hashiFSM) Apply(l *raft.Log) any {
+	c, err := decodeCommand(l.Data)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kv.apply(l.Index, c)
+}
+
+func (f *hashiFSM) Snapshot() (raft.FSMSnapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, err := f.kv.snapshot()
+	return hashiSnap(data), err
+}
+
+func (f *hashiFSM) Restore(r io.ReadCloser) error {
+	defer r.Close()
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	kv, err := restoreKVState(data)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.kv = kv
+	f.mu.Unlock()
+	return nil
+}
+
+type hashiSnap []byte
+
+func (s hashiSnap) Persist(sink raft.SnapshotSink) error {
+	if _, err := sink.Write(s); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (hashiSnap) Release() {}
+
+type hashiNode struct {
+	raft  *raft.Raft
+	fsm   *hashiFSM
+	store *raftboltdb.BoltStore
+	trans *raft.NetworkTransport
+}
+
+// newHashiCluster starts three hashicorp/raft nodes.
+func newHashiCluster(b *testing.B) []*hashiNode {
+	b.Helper()
+	var nodes []*hashiNode
+	var servers []raft.Server
+	for i := 1; i <= 3; i++ {
+		trans, err := raft.NewTCPTransport("127.0.0.1:0", nil, 8, 10*time.Second, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		store, err := raftboltdb.NewBoltStore(filepath.Join(b.TempDir(), "raft.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := &hashiNode{fsm: &hashiFSM{kv: newKVState()}, store: store, trans: trans}
+		nodes = append(nodes, n)
+		servers = append(servers, raft.Server{ID: raft.ServerID(fmt.Sprintf("n%d", i)), Address: trans.LocalAddr()})
+	}
+	b.Cleanup(func() {
+		for _, n := range nodes {
+			if n.raft != nil {
+				_ = n.raft.Shutdown().Error()
+			}
+			_ = n.trans.Close()
+			_ = n.store.Close()
+		}
+	})
+	for i, n := range nodes {
+		cfg := raft.DefaultConfig()
+		cfg.LocalID = servers[i].ID
+		cfg.Logger = hclog.NewNullLogger()
+		cfg.HeartbeatTimeout = 200 * time.Millisecond
+		cfg.ElectionTimeout = 200 * time.Millisecond
+		cfg.LeaderLeaseTimeout = 100 * time.Millisecond
+		snaps, err := raft.NewFileSnapshotStore(b.TempDir(), 1, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			if err := raft.BootstrapCluster(cfg, n.store, n.store, snaps, n.trans, raft.Configuration{Servers: servers}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if n.raft, err = raft.NewRaft(cfg, n.fsm, n.store, n.store, snaps, n.trans); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return nodes
+}
+
+// hashiLeader waits for a leader among nodes.
+func hashiLeader(b *testing.B, nodes []*hashiNode) *hashiNode {
+	b.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, n := range nodes {
+			if n.raft.State() == raft.Leader {
+				return n
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	b.Fatal("hashicorp/raft cluster elected no leader")
+	return nil
+}
+
+type hashiKV struct{ n *hashiNode }
+
+func (k hashiKV) write(ctx context.Context, key string, v int64) error {
+	timeout := 10 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	f := k.n.raft.Apply(encodeCommand(command{Request: Request{Op: OpWrite, Key: key, Value: v}}), timeout)
+	if err := f.Error(); err != nil {
+		return err
+	}
+	if err, ok := f.Response().(error); ok {
+		return err
+	}
+	return nil
+}
+
+func (k hashiKV) read(_ context.Context, key string) error {
+	if err := k.n.raft.VerifyLeader().Error(); err != nil {
+		return err
+	}
+	k.n.fsm.mu.Lock()
+	_, _ = k.n.fsm.kv.read(key)
+	k.n.fsm.mu.Unlock()
+	return nil
+}
+
+// BenchmarkClusterHashicorp measures the hashicorp/raft peer.
+func BenchmarkClusterHashicorp(b *testing.B) {
+	leader := hashiLeader(b, newHashiCluster(b))
+	runClusterBench(b, func(int) benchKV { return hashiKV{leader} })
+}

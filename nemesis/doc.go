@@ -1,0 +1,73 @@
+// Package nemesis injects faults into a system under test, records them in
+// the history, and guarantees they are undone.
+//
+// # Toxiproxy
+//
+// Network faults use the real Toxiproxy code (github.com/Shopify/toxiproxy/v2),
+// chosen because it is the proxy the field uses for exactly this, its
+// toxics are well tested, and one client drives it in or out of process.
+// StartServer runs its server inside the harness, with the HTTP API on
+// 127.0.0.1 and a free port; Connect drives that one or an external one
+// (--toxiproxy URL) through the official client package, on the same code
+// path. The server's constructor takes a zerolog logger, so this package
+// imports zerolog for that one call and forwards the lines to slog.
+// The client takes no context; every call runs with a deadline (see call).
+//
+// Every directed link gets its own proxy (Net.AddLink), named "from->to"
+// after a prefix unique to the run: client→node and node→node. A link whose
+// From is not one of the nemesis's nodes is a client link.
+//
+// # The catalog
+//
+// Network faults (fault.go holds the registry):
+//   - partition: a topology (topology.go: halves, isolate-one,
+//     isolate-leader, majority-ring, bridge, one-way, flapping) cuts
+//     directed node pairs. A cut a→b blackholes the upstream of proxy
+//     a->b and the downstream of proxy b->a with the timeout toxic at
+//     timeout 0: data vanishes, also on connections already open, and no
+//     connection is refused, as when a network drops packets. One-way
+//     partitions cut one direction only; flapping cuts and restores a link
+//     Config.Flaps times within the fault.
+//   - latency, bandwidth, slow-close, timeout, reset-peer, slicer,
+//     limit-data: each Toxiproxy toxic, with parameters drawn from the seed
+//     within Config's bounds, upstream, downstream or both, on the links of
+//     Config.ToxicLinks (node links, client links, or all), either all of
+//     them or those of one node.
+//
+// Process faults, over the Processes a system offers: kill (SIGKILL, then a
+// restart from the data directory when healed) and pause (SIGSTOP, then
+// SIGCONT), aimed at one node, the leader, a minority, a majority or all.
+//
+// # The schedule
+//
+// Run draws faults from a PCG source seeded with Config.Seed (Plan shows
+// the same draws without injecting): a quiet Interval, then a fault held
+// for an Interval, then a quiet Interval, and so on. With Overlap a new
+// fault may start while others are in force, but process faults never
+// overlap each other.
+//
+// # Events
+//
+// Each fault start is an info op of process -1 whose f names the fault and
+// whose value is an object with an integer "id", the drawn parameters and
+// what the fault did, e.g.
+//
+//	{"id":3,"topology":"halves","groups":[["n1"],["n2","n3"]],"cuts":["n1->n2",…]}
+//	{"id":4,"latency_ms":200,"jitter_ms":50,"direction":"downstream","links":["n1->n2"]}
+//	{"id":5,"target":"majority","nodes":["n1","n3"]}
+//
+// Its end is an info op with f "heal" (network faults), "start" (after a
+// kill) or "resume" (after a pause) and value {"id":3}. A start is
+// recorded once the fault is in force; a fault that fails to inject is
+// undone and not recorded.
+//
+// # The heal guarantee
+//
+// HealAll resumes paused processes first, then restarts killed ones, then
+// heals the network faults, then removes every toxic this Net added and
+// enables every proxy of the run. It is idempotent, keeps what it could not
+// heal for the next call, and can be called from a deferred clean-up or a
+// signal handler while Run is going. Run calls it when its context ends.
+// HealExternal resets every proxy of an external Toxiproxy, for
+// `faultline heal` after a crashed run.
+package nemesis

@@ -1,0 +1,82 @@
+package nemesis
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Step is one planned fault: which, with what parameters, when it starts
+// (from the start of Run) and how long it stays in force.
+type Step struct {
+	Fault  string
+	Params map[string]any
+	At     time.Duration
+	Hold   time.Duration
+
+	spec spec
+}
+
+// planner draws the schedule from the seed. It is the only user of the
+// nemesis's random source, so one seed always gives one schedule.
+type planner struct {
+	r          *rand.Rand
+	cfg        Config
+	nodes      []string
+	kinds      []string
+	topologies []string
+	targets    []string
+
+	at       time.Duration // the next step's start
+	procFree time.Duration // when the last planned process fault ends
+}
+
+// planSeed mixes into the PCG stream so the nemesis's draws differ from
+// those of a worker seeded with the same number.
+const planSeed = 0x6e656d65736973 // "nemesis"
+
+func newPlanner(n *Nemesis) *planner {
+	return &planner{
+		r:          rand.New(rand.NewPCG(uint64(n.cfg.Seed), planSeed)),
+		cfg:        n.cfg,
+		nodes:      n.nodes,
+		kinds:      n.kinds,
+		topologies: n.topologies,
+		targets:    n.targets,
+		at:         n.cfg.Interval, // a quiet start, so the workload has a baseline
+	}
+}
+
+// next draws the next step. Without overlap, faults alternate with quiet
+// gaps of one Interval. With overlap the next fault starts ½ to 2
+// Intervals after this one, so faults sometimes overlap; process faults
+// never overlap each other, so a node is not paused while it is dead.
+func (p *planner) next() Step {
+	kind := pick(p.r, p.kinds)
+	hold := p.cfg.Interval
+	at := p.at
+	sp := faultKinds[kind].draw(p)
+	if faultKinds[kind].process {
+		at = max(at, p.procFree)
+		p.procFree = at + hold
+	}
+	if p.cfg.Overlap {
+		p.at = at + time.Duration(between(p.r, int64(p.cfg.Interval/2), int64(2*p.cfg.Interval)))
+	} else {
+		p.at = at + hold + p.cfg.Interval
+	}
+	return Step{Fault: kind, Params: sp.params(), At: at, Hold: hold, spec: sp}
+}
+
+// Plan returns the first n steps the schedule of this nemesis's seed
+// takes, without injecting anything.
+func (n *Nemesis) Plan(count int) []Step {
+	if len(n.kinds) == 0 {
+		return nil
+	}
+	p := newPlanner(n)
+	steps := make([]Step, count)
+	for i := range steps {
+		steps[i] = p.next()
+	}
+	return steps
+}

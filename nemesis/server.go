@@ -1,0 +1,80 @@
+package nemesis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/rs/zerolog"
+)
+
+// Server is a Toxiproxy server running inside this process: the real
+// toxiproxy/v2 server code with its HTTP API on 127.0.0.1 and a free port.
+// Drive it with Connect(ctx, s.URL()), exactly as an external one.
+type Server struct {
+	api       *toxiproxy.ApiServer
+	http      *http.Server
+	url       string
+	served    chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartServer starts an embedded Toxiproxy server. Its log lines go to
+// logger at debug level (warnings and errors at their own level). The
+// server runs until Close; ctx bounds only the start.
+func StartServer(ctx context.Context, logger *slog.Logger) (*Server, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("starting the embedded toxiproxy: listening on 127.0.0.1: %w", err)
+	}
+	zl := zerolog.New(slogWriter{logger: logger}).Level(zerolog.InfoLevel)
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zl)
+	s := &Server{
+		api: api,
+		http: &http.Server{
+			Handler:           api.Routes(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       15 * time.Second,
+			WriteTimeout:      30 * time.Second,
+		},
+		url:    "http://" + ln.Addr().String(),
+		served: make(chan struct{}),
+	}
+	go func() {
+		defer close(s.served)
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("embedded toxiproxy stopped serving", "err", err)
+		}
+	}()
+	return s, nil
+}
+
+// URL is the base URL of the server's HTTP API, e.g. http://127.0.0.1:40123.
+func (s *Server) URL() string { return s.url }
+
+// Close stops the HTTP API and every proxy, closing their connections.
+// It is safe to call more than once.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err := s.http.Shutdown(ctx)
+		<-s.served
+		s.closeErr = errors.Join(err, s.api.Collection.Clear())
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("closing the embedded toxiproxy: %w", s.closeErr)
+		}
+	})
+	return s.closeErr
+}

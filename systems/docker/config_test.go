@@ -1,0 +1,56 @@
+package docker
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		ok     bool
+	}{
+		{"default", func(*Config) {}, true},
+		{"no image", func(c *Config) { c.Image = "" }, false},
+		{"no nodes", func(c *Config) { c.Nodes = 0 }, false},
+		{"bad raft port", func(c *Config) { c.RaftPort = 70000 }, false},
+		{"bad client port", func(c *Config) { c.ClientPort = 0 }, false},
+		{"same ports", func(c *Config) { c.ClientPort = c.RaftPort }, false},
+		{"no start timeout", func(c *Config) { c.StartTimeout = 0 }, false},
+		{"negative request timeout", func(c *Config) { c.RequestTimeout = -time.Second }, false},
+		{"host name instead of ip", func(c *Config) { c.HostIP = "localhost" }, false},
+		{"ipv6 loopback", func(c *Config) { c.HostIP = "::1" }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tt.modify(&cfg)
+			err := cfg.Validate()
+			if tt.ok {
+				assert.NoError(t, err)
+				return
+			}
+			assert.ErrorIs(t, err, ErrInvalidConfig)
+		})
+	}
+}
+
+func TestNodeArgsNamePeersOnTheNetwork(t *testing.T) {
+	c := &Cluster{cfg: DefaultConfig()}
+	for _, id := range []string{"n1", "n2", "n3"} {
+		c.nodes = append(c.nodes, &node{id: id})
+	}
+	got := c.nodeArgs("n2")
+	require.Equal(t, []string{"node",
+		"--id", "n2",
+		"--listen", "0.0.0.0:7000",
+		"--client-listen", "0.0.0.0:8000",
+		"--data", "/data/n2",
+		"--peer", "n1=n1:7000",
+		"--peer", "n3=n3:7000",
+	}, got)
+}

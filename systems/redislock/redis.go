@@ -1,0 +1,236 @@
+package redislock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	"github.com/faultline/faultline/impl/redislock/redisserver"
+)
+
+// Backend says which Redis a run talks to.
+type Backend string
+
+// The three backends, in order of preference.
+const (
+	BackendServer    Backend = "redis-server"       // a real redis-server started by the harness
+	BackendExternal  Backend = "external"           // a Redis at an address the user gave
+	BackendMiniredis Backend = "embedded-miniredis" // the last fallback
+)
+
+// FallbackLabel is what the summary and report say when the run used the
+// embedded miniredis.
+const FallbackLabel = "embedded miniredis fallback"
+
+// ServerNode is the node name of the Redis server, for process faults.
+const ServerNode = "redis"
+
+// EnvRequireRedis names the environment variable that, set to 1, turns the
+// miniredis fallback into an error (for CI machines that must test the real
+// thing).
+const EnvRequireRedis = "FAULTLINE_REQUIRE_REDIS"
+
+// Errors of the Redis backends.
+var (
+	ErrNoRedis         = errors.New("redis-server not found on PATH and no --redis ADDR given; install redis-server or pass --redis ADDR")
+	ErrUnreachable     = errors.New("redis is unreachable")
+	ErrNoProcessFaults = errors.New("this Redis is not a process the harness started, so it cannot be killed or paused; drop kill and pause from --nemesis")
+	ErrUnknownNode     = errors.New("unknown node")
+)
+
+// RedisConfig says which Redis to use.
+type RedisConfig struct {
+	// Addr is an external Redis; empty starts our own.
+	Addr string
+	// Binary is the redis-server to start, looked up on PATH.
+	Binary string
+	// Persistence keeps redis-server's snapshots on (off by default, so a
+	// kill loses the keys).
+	Persistence bool
+	// RequireReal refuses the miniredis fallback.
+	RequireReal bool
+	// Dir is the server's working directory; empty for a temporary one.
+	Dir string
+	// Output receives the server's log; nil discards it.
+	Output io.Writer
+	Logger *slog.Logger
+}
+
+// DefaultRedisConfig starts redis-server from PATH without persistence, and
+// reads RequireReal from FAULTLINE_REQUIRE_REDIS.
+func DefaultRedisConfig() RedisConfig {
+	return RedisConfig{Binary: "redis-server", RequireReal: os.Getenv(EnvRequireRedis) == "1"}
+}
+
+// Redis is the Redis of a run: a redis-server we started, an external one,
+// or the embedded miniredis.
+type Redis struct {
+	backend Backend
+	addr    string
+	server  *redisserver.Server
+	mini    *miniredis.Miniredis
+	faults  *miniFaults // the miniredis's simulated process faults
+	log     *slog.Logger
+}
+
+// StartRedis starts or connects to the Redis cfg names: the external one at
+// cfg.Addr (checked with PING), else a redis-server from PATH, else —
+// unless cfg.RequireReal — the embedded miniredis with real-time TTLs.
+func StartRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Addr != "" {
+		if err := pingRedis(ctx, cfg.Addr); err != nil {
+			return nil, fmt.Errorf("%w: --redis %s: %v; check the address and that Redis is running", ErrUnreachable, cfg.Addr, err)
+		}
+		return &Redis{backend: BackendExternal, addr: cfg.Addr, log: log}, nil
+	}
+	if redisserver.Available(cfg.Binary) {
+		sc := redisserver.DefaultConfig()
+		sc.Binary, sc.Persistence, sc.Dir, sc.Output, sc.Logger = cfg.Binary, cfg.Persistence, cfg.Dir, cfg.Output, log
+		srv, err := redisserver.Start(ctx, sc)
+		if err != nil {
+			return nil, fmt.Errorf("starting redis-server: %w", err)
+		}
+		return &Redis{backend: BackendServer, addr: srv.Addr(), server: srv, log: log}, nil
+	}
+	if cfg.RequireReal {
+		return nil, fmt.Errorf("%w (%s=1 forbids the embedded miniredis fallback)", ErrNoRedis, EnvRequireRedis)
+	}
+	m := miniredis.NewMiniRedis()
+	m.ClockTTL(true) // TTLs run on the wall clock, as in a real Redis
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("starting the embedded miniredis: %w", err)
+	}
+	log.Warn("redis-server not found on PATH; using the " + FallbackLabel)
+	return &Redis{backend: BackendMiniredis, addr: m.Addr(), mini: m, faults: newMiniFaults(m), log: log}, nil
+}
+
+// Addr is the address clients reach Redis at (directly, without a proxy).
+func (r *Redis) Addr() string { return r.addr }
+
+// Backend says which Redis this is.
+func (r *Redis) Backend() Backend { return r.backend }
+
+// Fallback reports whether this is the embedded miniredis fallback.
+func (r *Redis) Fallback() bool { return r.backend == BackendMiniredis }
+
+// Label describes the backend for run.json and the report.
+func (r *Redis) Label() string {
+	switch r.backend {
+	case BackendServer:
+		return "redis-server started by the harness at " + r.addr
+	case BackendExternal:
+		return "external redis at " + r.addr
+	}
+	return FallbackLabel + " at " + r.addr
+}
+
+// CanFault reports whether the process faults (kill, pause) of the server
+// are possible: for a redis-server the harness started (real signals) and
+// for the embedded miniredis (simulated), not for an external Redis.
+func (r *Redis) CanFault() bool { return r.server != nil || r.faults != nil }
+
+func (r *Redis) check(node string) error {
+	switch {
+	case node != ServerNode:
+		return fmt.Errorf("%w %q: the only server process is %q", ErrUnknownNode, node, ServerNode)
+	case !r.CanFault():
+		return ErrNoProcessFaults
+	}
+	return nil
+}
+
+// Kill crashes the server: SIGKILL for redis-server. Without persistence,
+// every key — the locks and the fencing counters — is lost.
+func (r *Redis) Kill(_ context.Context, node string) error {
+	if err := r.check(node); err != nil {
+		return err
+	}
+	if r.faults != nil {
+		r.faults.kill()
+		return nil
+	}
+	return r.server.Crash()
+}
+
+// Restart starts a killed server again on the same port.
+func (r *Redis) Restart(ctx context.Context, node string) error {
+	if err := r.check(node); err != nil {
+		return err
+	}
+	if r.faults != nil {
+		return r.faults.restart()
+	}
+	return r.server.Restart(ctx)
+}
+
+// Pause stops the server: SIGSTOP for redis-server.
+func (r *Redis) Pause(_ context.Context, node string) error {
+	if err := r.check(node); err != nil {
+		return err
+	}
+	if r.faults != nil {
+		r.faults.pause()
+		return nil
+	}
+	return r.server.Pause()
+}
+
+// Resume continues a paused server.
+func (r *Redis) Resume(_ context.Context, node string) error {
+	if err := r.check(node); err != nil {
+		return err
+	}
+	if r.faults != nil {
+		r.faults.resume()
+		return nil
+	}
+	return r.server.Resume()
+}
+
+// Stop stops whatever StartRedis started; an external Redis is left alone.
+func (r *Redis) Stop() error {
+	switch {
+	case r.server != nil:
+		return r.server.Stop()
+	case r.mini != nil:
+		r.faults.resume()
+		r.mini.Close()
+	}
+	return nil
+}
+
+// pingRedis checks that a Redis answers at addr.
+func pingRedis(ctx context.Context, addr string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline, _ := ctx.Deadline()
+	_ = conn.SetDeadline(deadline)
+	if _, err := io.WriteString(conn, "PING\r\n"); err != nil {
+		return err
+	}
+	buf := make([]byte, 7)
+	if _, err := io.ReadFull(conn, buf); err != nil {
+		return err
+	}
+	if string(buf) != "+PONG\r\n" {
+		return fmt.Errorf("PING answered %q", buf)
+	}
+	return nil
+}

@@ -1,0 +1,291 @@
+package workloads
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/faultline/faultline/workloads/history"
+)
+
+// The breaker workload: concurrent callers reach a downstream service
+// through a circuit breaker (or without one, to compare), and every call,
+// every transition of the breaker and its settings are recorded in the
+// shape the breaker checker reads (see checker.BreakerChecker's doc):
+// f "call" by the workers, f "transition" and f "breaker-config" by
+// dedicated observer processes. A call's completion is always ok — the
+// breaker decided something — and its value says what.
+const (
+	BreakerCallF       = "call"
+	BreakerTransitionF = "transition"
+	BreakerConfigF     = "breaker-config"
+
+	// BreakerConfigProcess and BreakerTransitionProcess are process ids no
+	// worker uses.
+	BreakerConfigProcess     = 1<<21 + 0
+	BreakerTransitionProcess = 1<<21 + 1
+)
+
+// BreakerClient is what the breaker workload needs from a system: one call
+// to the downstream through the breaker, and what the breaker decided.
+// Call must honour ctx.
+type BreakerClient interface {
+	Call(ctx context.Context) BreakerObservation
+}
+
+// BreakerObservation is what a caller saw of one call.
+type BreakerObservation struct {
+	Admitted bool
+	State    string // CLOSED, OPEN or HALF_OPEN; empty without a breaker
+	Gen      uint64
+	AdmitSeq uint64
+	Outcome  string // success, failure, slow, ignored or rejected
+	Reason   string // open or trials, for a rejection
+	Late     bool
+	Seq      uint64
+	At       time.Time // the breaker's clock at the decision; zero if it did not read it
+	// Downstream is what the downstream did: ok, error, timeout or
+	// cancelled; empty when it was not called.
+	Downstream string
+	Error      string
+}
+
+// BreakerTransition is one state change of the breaker.
+type BreakerTransition struct {
+	From, To string
+	Gen      uint64
+	At       time.Time
+}
+
+// BreakerSettings are the breaker's settings as the checker's model needs
+// them (checker.BreakerConfig has the same JSON).
+type BreakerSettings struct {
+	Enabled            bool
+	Policy             string
+	FailureThreshold   int
+	FailureRatePercent int
+	MinCalls           int
+	WindowSize         int
+	WindowDuration     time.Duration
+	WindowBuckets      int
+	SlowCallDuration   time.Duration
+	Timeout            time.Duration
+	HalfOpenMaxCalls   int
+	SuccessThreshold   int
+	// Epoch is when the breaker's clock started (time-window buckets are
+	// aligned to it).
+	Epoch time.Time
+}
+
+// BreakerConfig configures the breaker workload.
+type BreakerConfig struct {
+	Concurrency int           // callers
+	Rate        float64       // total calls per second; 0 means as fast as possible
+	OpTimeout   time.Duration // deadline of each call
+}
+
+// DefaultBreakerConfig is ten callers at 200 calls a second with a 250ms
+// deadline each: short enough that the default latency faults time calls out.
+func DefaultBreakerConfig() BreakerConfig {
+	return BreakerConfig{Concurrency: 10, Rate: 200, OpTimeout: 250 * time.Millisecond}
+}
+
+// Validate reports the first setting that cannot work.
+func (c BreakerConfig) Validate() error {
+	switch {
+	case c.Concurrency < 1:
+		return fmt.Errorf("%w: --concurrency must be at least 1, got %d", ErrBadConfig, c.Concurrency)
+	case c.Rate < 0:
+		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadConfig, c.Rate)
+	case c.OpTimeout <= 0:
+		return fmt.Errorf("%w: the call timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
+	}
+	return nil
+}
+
+// BreakerRecorder records the breaker's side of a run: its settings once,
+// then each transition as it happens. It puts the breaker's times on the
+// history's time base through an anchor: the wall time taken just before
+// the settings op, which stands for that op's history time.
+type BreakerRecorder struct {
+	rec        *Recorder
+	anchorWall time.Time
+	anchorHist int64
+
+	mu      sync.Mutex
+	stopped bool
+	err     error
+}
+
+// breakerSettingsValue is the breaker-config op's value.
+type breakerSettingsValue struct {
+	Enabled            bool   `json:"enabled"`
+	Policy             string `json:"policy,omitempty"`
+	FailureThreshold   int    `json:"failure_threshold,omitempty"`
+	FailureRatePercent int    `json:"failure_rate_percent,omitempty"`
+	MinCalls           int    `json:"min_calls,omitempty"`
+	WindowSize         int    `json:"window_size,omitempty"`
+	WindowDuration     int64  `json:"window_duration,omitempty"`
+	WindowBuckets      int    `json:"window_buckets,omitempty"`
+	SlowCallDuration   int64  `json:"slow_call_duration,omitempty"`
+	Timeout            int64  `json:"timeout,omitempty"`
+	HalfOpenMaxCalls   int    `json:"half_open_max_calls,omitempty"`
+	SuccessThreshold   int    `json:"success_threshold,omitempty"`
+	// EpochOffset is the breaker's epoch relative to this op's time (the
+	// op's time is only known once it is written).
+	EpochOffset int64 `json:"epoch_offset"`
+}
+
+// RecordBreakerSettings writes the breaker-config op and returns the
+// recorder for transitions and calls.
+func RecordBreakerSettings(ctx context.Context, rec *Recorder, s BreakerSettings) (*BreakerRecorder, error) {
+	br := &BreakerRecorder{rec: rec}
+	op, err := rec.Do(ctx, Call{Process: BreakerConfigProcess, F: BreakerConfigF}, func(context.Context) Result {
+		// The anchor is taken as late as possible, just before the
+		// completion is stamped, so that it stands for the op's time within
+		// a few microseconds.
+		br.anchorWall = time.Now()
+		return Result{Value: settingsValue(s, br.anchorWall)}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("recording the breaker settings: %w", err)
+	}
+	br.anchorHist = op.Time
+	return br, nil
+}
+
+func settingsValue(s BreakerSettings, anchor time.Time) breakerSettingsValue {
+	if !s.Enabled {
+		return breakerSettingsValue{}
+	}
+	return breakerSettingsValue{
+		Enabled: true, Policy: s.Policy, FailureThreshold: s.FailureThreshold,
+		FailureRatePercent: s.FailureRatePercent, MinCalls: s.MinCalls, WindowSize: s.WindowSize,
+		WindowDuration: int64(s.WindowDuration), WindowBuckets: s.WindowBuckets,
+		SlowCallDuration: int64(s.SlowCallDuration), Timeout: int64(s.Timeout),
+		HalfOpenMaxCalls: s.HalfOpenMaxCalls, SuccessThreshold: s.SuccessThreshold,
+		EpochOffset: int64(s.Epoch.Sub(anchor)),
+	}
+}
+
+// hist puts a breaker time on the history's time base.
+func (b *BreakerRecorder) hist(t time.Time) int64 { return b.anchorHist + int64(t.Sub(b.anchorWall)) }
+
+type breakerTransitionValue struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+	Gen  uint64 `json:"gen"`
+	At   int64  `json:"at"`
+}
+
+// Transition records one transition. Call it from the breaker's
+// state-change callback, which runs under the breaker's lock, so that the
+// history holds the transitions in the order they happened. After Stop it
+// records nothing. A write error is kept for Err.
+func (b *BreakerRecorder) Transition(t BreakerTransition) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopped || b.err != nil {
+		return
+	}
+	v := breakerTransitionValue{From: t.From, To: t.To, Gen: t.Gen, At: b.hist(t.At)}
+	_, err := b.rec.Do(context.Background(), Call{Process: BreakerTransitionProcess, F: BreakerTransitionF}, func(context.Context) Result {
+		return Result{Value: v}
+	})
+	if err != nil {
+		b.err = fmt.Errorf("recording a breaker transition: %w", err)
+	}
+}
+
+// Stop ends the recording of transitions (the history may be closing).
+func (b *BreakerRecorder) Stop() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopped = true
+}
+
+// Err is the first error recording a transition met.
+func (b *BreakerRecorder) Err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.err
+}
+
+// breakerCallValue is a call's ok value.
+type breakerCallValue struct {
+	Admitted   bool   `json:"admitted"`
+	State      string `json:"state,omitempty"`
+	Gen        uint64 `json:"gen"`
+	AdmitSeq   uint64 `json:"admit_seq,omitempty"`
+	Outcome    string `json:"outcome"`
+	Reason     string `json:"reason,omitempty"`
+	Late       bool   `json:"late,omitempty"`
+	Seq        uint64 `json:"seq,omitempty"`
+	At         *int64 `json:"at,omitempty"`
+	Downstream string `json:"downstream,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func (b *BreakerRecorder) callValue(o BreakerObservation) breakerCallValue {
+	v := breakerCallValue{Admitted: o.Admitted, State: o.State, Gen: o.Gen, AdmitSeq: o.AdmitSeq, Outcome: o.Outcome,
+		Reason: o.Reason, Late: o.Late, Seq: o.Seq, Downstream: o.Downstream, Error: o.Error}
+	if !o.At.IsZero() {
+		at := b.hist(o.At)
+		v.At = &at
+	}
+	return v
+}
+
+// RunBreaker drives the breaker workload, one worker per client, until ctx
+// is done. It returns an error only when the history cannot be written.
+func RunBreaker(ctx context.Context, cfg BreakerConfig, rec *BreakerRecorder, clients []BreakerClient) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if len(clients) != cfg.Concurrency {
+		return fmt.Errorf("breaker workload: %d clients for %d workers", len(clients), cfg.Concurrency)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for i, c := range clients {
+		g.Go(func() error { return runBreakerWorker(gctx, cfg, rec, i, c) })
+	}
+	err := g.Wait()
+	if err == nil {
+		err = rec.Err()
+	}
+	return err
+}
+
+func runBreakerWorker(ctx context.Context, cfg BreakerConfig, rec *BreakerRecorder, process int, c BreakerClient) error {
+	pace := newPacer(cfg.Rate, cfg.Concurrency)
+	for {
+		if err := pace.wait(ctx); err != nil {
+			return nil // the time is up
+		}
+		if _, err := BreakerCallOnce(ctx, rec, process, cfg.OpTimeout, c); err != nil {
+			return err
+		}
+	}
+}
+
+// BreakerCallOnce records one call by process, with a deadline of
+// opTimeout, and returns what the caller saw.
+func BreakerCallOnce(ctx context.Context, rec *BreakerRecorder, process int, opTimeout time.Duration, c BreakerClient) (BreakerObservation, error) {
+	var o BreakerObservation
+	done, err := rec.rec.Do(ctx, Call{Process: process, F: BreakerCallF}, func(ctx context.Context) Result {
+		ctx, cancel := context.WithTimeout(ctx, opTimeout)
+		defer cancel()
+		o = c.Call(ctx)
+		return Result{Value: rec.callValue(o)}
+	})
+	if err != nil {
+		return o, err
+	}
+	if done.Type != history.Ok { // cannot happen: a call always completes ok
+		return o, fmt.Errorf("breaker workload: call completed %s", done.Type)
+	}
+	return o, nil
+}
