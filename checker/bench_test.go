@@ -5,7 +5,9 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -20,7 +22,7 @@ var (
 // benchHistory is a valid 200,000-operation register history (100 keys,
 // 32 workers, overlapping operations, 2% info, 2% fail, a partition every
 // 20,000 operations) as history.jsonl bytes.
-func benchHistory(b *testing.B) []byte {
+func benchHistory(b testing.TB) []byte {
 	benchOnce.Do(func() {
 		ops := genRegisterHistory(genSpec{Seed: 42, Ops: 200_000, Keys: 100, Procs: 32, Corrupt: -1, Faults: 20_000, InfoPct: 2, FailPct: 2})
 		var buf bytes.Buffer
@@ -46,6 +48,7 @@ func BenchmarkCheck200k(b *testing.B) {
 	b.Run("faultline", func(b *testing.B) {
 		dir := b.TempDir()
 		b.SetBytes(int64(len(raw)))
+		defer reportCPU(b)()
 		for b.Loop() {
 			h, err := history.Read(bytes.NewReader(raw))
 			if err != nil {
@@ -80,6 +83,8 @@ func BenchmarkCheck200k(b *testing.B) {
 			b.Fatal(err)
 		}
 		model := RegisterModel()
+		b.ResetTimer()
+		defer reportCPU(b)()
 		for b.Loop() {
 			if !porcupine.CheckOperations(model, pops) {
 				b.Fatal("generated history is not linearizable")
@@ -88,7 +93,7 @@ func BenchmarkCheck200k(b *testing.B) {
 	})
 }
 
-// BenchmarkStages splits the faultline side into its stages.
+// BenchmarkStages200k splits the faultline side into its stages.
 func BenchmarkStages200k(b *testing.B) {
 	raw := benchHistory(b)
 	h, err := history.Read(bytes.NewReader(raw))
@@ -96,6 +101,7 @@ func BenchmarkStages200k(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("read", func(b *testing.B) {
+		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := history.Read(bytes.NewReader(raw)); err != nil {
 				b.Fatal(err)
@@ -103,6 +109,7 @@ func BenchmarkStages200k(b *testing.B) {
 		}
 	})
 	b.Run("convert", func(b *testing.B) {
+		defer reportCPU(b)()
 		for b.Loop() {
 			pairs, err := Pairs(h.Ops)
 			if err != nil {
@@ -114,6 +121,7 @@ func BenchmarkStages200k(b *testing.B) {
 		}
 	})
 	b.Run("check", func(b *testing.B) {
+		defer reportCPU(b)()
 		for b.Loop() {
 			if _, err := Check(context.Background(), h.Ops, DefaultOptions()); err != nil {
 				b.Fatal(err)
@@ -126,10 +134,29 @@ func BenchmarkStages200k(b *testing.B) {
 	}
 	b.Run("visualize", func(b *testing.B) {
 		path := filepath.Join(b.TempDir(), "linearizability.html")
+		defer reportCPU(b)()
 		for b.Loop() {
 			if err := s.WriteLinearizability(context.Background(), path); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// reportCPU reports the process's CPU time (user + system) per operation
+// as cpu-ns/op, beside the wall time: on a machine shared with other work
+// the wall time says more about the neighbours than about the code.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

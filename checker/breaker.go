@@ -8,37 +8,6 @@ import (
 	"github.com/faultline/faultline/workloads/history"
 )
 
-// Breaker histories.
-//
-// The breaker workload records three kinds of client operations, each an
-// invoke followed by an ok:
-//
-//   - f "breaker-config", once, before any call, from a process no worker
-//     uses: the invoke's value is null and the ok's value is the
-//     [BreakerConfig] the breaker ran with, so that a stored run can be
-//     re-checked from its history alone.
-//   - f "call", by the workers: one call through the breaker. The invoke's
-//     value is null; the completion is ok whenever the breaker decided
-//     something (even if the downstream failed, or the call was rejected),
-//     and its value is a [BreakerCall]:
-//     {"admitted":true,"state":"CLOSED","gen":0,"outcome":"failure","seq":7,"downstream":"error","error":"…"}
-//     {"admitted":false,"state":"OPEN","gen":1,"outcome":"rejected","reason":"open","at":1200000000}
-//     A call that ended in fail or info never reached a decision.
-//   - f "transition", from a dedicated process, written by the breaker's
-//     state-change callback while the breaker holds its lock (so file
-//     order is transition order): the ok's value is a [BreakerTransition]
-//     {"from":"CLOSED","to":"OPEN","gen":1,"at":1100000000}.
-//
-// Times named "at" are the breaker's own clock, on the history's time base
-// (ns since the run started). "gen" is the breaker's generation: 0 is the
-// initial CLOSED and each transition starts the next. "seq" and
-// "admit_seq" number the decisions the breaker took under its lock within
-// one generation — results, and a half-open breaker's admissions and
-// rejections — in the order it took them. That order is what makes the
-// check exact under concurrency: the checker replays each generation's
-// decisions in sequence through a sequential model of the breaker,
-// instead of guessing an order from wall-clock times.
-
 // Names of the breaker workload's operations.
 const (
 	BreakerCallF       = "call"
@@ -53,14 +22,14 @@ const (
 	BreakerOpen     = "OPEN"
 	BreakerHalfOpen = "HALF_OPEN"
 
-	OutcomeSuccess  = "success"
-	OutcomeFailure  = "failure"
-	OutcomeSlow     = "slow"
-	OutcomeIgnored  = "ignored"
-	OutcomeRejected = "rejected"
+	BreakerSuccess  = "success"
+	BreakerFailure  = "failure"
+	BreakerSlow     = "slow"
+	BreakerIgnored  = "ignored"
+	BreakerRejected = "rejected"
 
-	RejectOpen   = "open"
-	RejectTrials = "trials"
+	BreakerRejectOpen   = "open"
+	BreakerRejectTrials = "trials"
 )
 
 // BreakerConfig is the breaker's configuration as the model needs it.
@@ -93,9 +62,9 @@ type BreakerConfig struct {
 
 // Policies of BreakerConfig.
 const (
-	PolicyConsecutive = "consecutive"
-	PolicyCountWindow = "count-window"
-	PolicyTimeWindow  = "time-window"
+	BreakerPolicyConsecutive = "consecutive"
+	BreakerPolicyCountWindow = "count-window"
+	BreakerPolicyTimeWindow  = "time-window"
 )
 
 // Validate reports the first setting the model cannot run with.
@@ -104,16 +73,16 @@ func (c BreakerConfig) Validate() error {
 		return nil
 	}
 	switch {
-	case c.Policy != PolicyConsecutive && c.Policy != PolicyCountWindow && c.Policy != PolicyTimeWindow:
-		return fmt.Errorf("%w: breaker policy %q: want %s, %s or %s", ErrOptions, c.Policy, PolicyConsecutive, PolicyCountWindow, PolicyTimeWindow)
-	case c.Policy == PolicyConsecutive && c.FailureThreshold < 1:
+	case c.Policy != BreakerPolicyConsecutive && c.Policy != BreakerPolicyCountWindow && c.Policy != BreakerPolicyTimeWindow:
+		return fmt.Errorf("%w: breaker policy %q: want %s, %s or %s", ErrOptions, c.Policy, BreakerPolicyConsecutive, BreakerPolicyCountWindow, BreakerPolicyTimeWindow)
+	case c.Policy == BreakerPolicyConsecutive && c.FailureThreshold < 1:
 		return fmt.Errorf("%w: breaker failure_threshold %d: want at least 1", ErrOptions, c.FailureThreshold)
-	case c.Policy != PolicyConsecutive && (c.FailureRatePercent < 1 || c.FailureRatePercent > 100 || c.MinCalls < 1):
+	case c.Policy != BreakerPolicyConsecutive && (c.FailureRatePercent < 1 || c.FailureRatePercent > 100 || c.MinCalls < 1):
 		return fmt.Errorf("%w: breaker failure rate %d%% with %d minimum calls: want 1–100%% and at least 1 call",
 			ErrOptions, c.FailureRatePercent, c.MinCalls)
-	case c.Policy == PolicyCountWindow && c.WindowSize < 1:
+	case c.Policy == BreakerPolicyCountWindow && c.WindowSize < 1:
 		return fmt.Errorf("%w: breaker window size %d: want at least 1", ErrOptions, c.WindowSize)
-	case c.Policy == PolicyTimeWindow && (c.WindowBuckets < 1 || c.WindowDuration/time.Duration(c.WindowBuckets) <= 0):
+	case c.Policy == BreakerPolicyTimeWindow && (c.WindowBuckets < 1 || c.WindowDuration/time.Duration(c.WindowBuckets) <= 0):
 		return fmt.Errorf("%w: breaker time window %s in %d buckets: want a positive bucket width", ErrOptions, c.WindowDuration, c.WindowBuckets)
 	case c.Timeout <= 0:
 		return fmt.Errorf("%w: breaker timeout %s: want a positive open delay", ErrOptions, c.Timeout)
@@ -145,7 +114,7 @@ type BreakerCall struct {
 
 // asked reports whether the breaker decided anything about the call (a
 // caller that gave up before asking is not a decision).
-func (c BreakerCall) asked() bool { return c.Admitted || c.Outcome == OutcomeRejected }
+func (c BreakerCall) asked() bool { return c.Admitted || c.Outcome == BreakerRejected }
 
 // BreakerTransition is the ok value of a "transition".
 type BreakerTransition struct {
@@ -156,7 +125,48 @@ type BreakerTransition struct {
 }
 
 // BreakerChecker checks a breaker history against a sequential model of the
-// breaker, and measures what the breaker bought.
+// breaker, and measures what the breaker bought ([BreakerProtection]).
+//
+// The breaker workload records three kinds of client operations, each an
+// invoke followed by an ok:
+//
+//   - f "breaker-config", once, before any call, from a process no worker
+//     uses: the invoke's value is null and the ok's value is the
+//     [BreakerConfig] the breaker ran with, so that a stored run can be
+//     re-checked from its history alone.
+//   - f "call", by the workers: one call through the breaker. The invoke's
+//     value is null; the completion is ok whenever the breaker decided
+//     something (even if the downstream failed, or the call was rejected),
+//     and its value is a [BreakerCall]:
+//     {"admitted":true,"state":"CLOSED","gen":0,"outcome":"failure","seq":7,"downstream":"error","error":"…"}
+//     {"admitted":false,"state":"OPEN","gen":1,"outcome":"rejected","reason":"open","at":1200000000}
+//     A call that ended in fail or info never reached a decision, nor did
+//     one whose value is {"admitted":false,"outcome":"ignored"} (its
+//     caller gave up before asking the breaker).
+//   - f "transition", from a dedicated process, written by the breaker's
+//     state-change callback while the breaker holds its lock (so file
+//     order is transition order): the ok's value is a [BreakerTransition]
+//     {"from":"CLOSED","to":"OPEN","gen":1,"at":1100000000}.
+//
+// Times named "at" are the breaker's own clock, on the history's time base
+// (ns since the run started). "gen" is the breaker's generation: 0 is the
+// initial CLOSED and each transition starts the next. "seq" and
+// "admit_seq" number the decisions the breaker took under its lock within
+// one generation — results, and a half-open breaker's admissions and
+// rejections — in the order it took them. That order is what makes the
+// check exact under concurrency: the checker replays each generation's
+// decisions in sequence through a sequential model of the breaker,
+// instead of guessing an order from wall-clock times.
+//
+// The model checks that the breaker opens exactly when its policy says
+// (at failure_threshold consecutive failures, or at the failure rate once
+// the window holds min_calls results), rejects everything while OPEN,
+// moves to HALF_OPEN only once timeout has passed (and rejects as OPEN
+// only before), admits at most half_open_max_calls trial calls, closes
+// after success_threshold trial successes and reopens at a trial failure,
+// and that every transition is a legal edge entering the next generation.
+// The first decision it does not allow is reported with its op index and
+// why (BreakerDetails.First).
 type BreakerChecker struct {
 	// Config is the breaker's configuration. Nil means: take it from the
 	// history's breaker-config op. Given, it wins over the history's —
@@ -175,7 +185,7 @@ type BreakerDetails struct {
 	Config *BreakerConfig `json:"config,omitempty"`
 	// First is the first non-conforming decision, in history order.
 	First *BreakerViolation `json:"first_violation,omitempty"`
-	// Violations lists up to maxViolations of them; ViolationCount counts all.
+	// Violations lists up to maxBreakerViolations of them; ViolationCount counts all.
 	Violations     []BreakerViolation `json:"violations,omitempty"`
 	ViolationCount int                `json:"violation_count"`
 	Generations    int                `json:"generations"`
@@ -193,7 +203,7 @@ type BreakerViolation struct {
 	Why   string `json:"why"`
 }
 
-const maxViolations = 20
+const maxBreakerViolations = 20
 
 // Check replays the history through the model.
 func (c BreakerChecker) Check(ctx context.Context, ops []history.Op) Result {
@@ -208,7 +218,7 @@ func (c BreakerChecker) Check(ctx context.Context, ops []history.Op) Result {
 		cfg = h.config
 	}
 	details := BreakerDetails{Config: cfg, Undecided: h.undecided, Generations: len(h.transitions) + 1}
-	details.Protection = computeProtection(h, history.FaultWindows(ops))
+	details.Protection = breakerProtection(h, history.FaultWindows(ops))
 	res.Details = &details
 	switch {
 	case cfg == nil:
@@ -221,11 +231,11 @@ func (c BreakerChecker) Check(ctx context.Context, ops []history.Op) Result {
 		res.Explanation = "breaker check cancelled: " + ctx.Err().Error()
 		return res
 	}
-	rep := replay(*cfg, h)
+	rep := replayBreaker(*cfg, h)
 	details.ViolationCount = len(rep.violations)
 	if len(rep.violations) > 0 {
 		details.First = &rep.violations[0]
-		details.Violations = rep.violations[:min(len(rep.violations), maxViolations)]
+		details.Violations = rep.violations[:min(len(rep.violations), maxBreakerViolations)]
 		res.Valid = Invalid
 		res.Explanation = fmt.Sprintf("op %d: %s", details.First.Index, details.First.Why)
 		return res

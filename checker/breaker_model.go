@@ -9,22 +9,22 @@ import (
 // breakerEvent is one decision the breaker took under its lock: a result,
 // or a half-open admission or rejection.
 type breakerEvent struct {
-	kind  eventKind
+	kind  breakerEventKind
 	seq   uint64
 	index int64 // the call's completion
 	call  BreakerCall
 }
 
-type eventKind uint8
+type breakerEventKind uint8
 
 const (
-	eventAdmit eventKind = iota
-	eventReject
-	eventResult
+	breakerAdmit breakerEventKind = iota
+	breakerReject
+	breakerResult
 )
 
-// generation is one stretch between transitions.
-type generation struct {
+// breakerGeneration is one stretch between transitions.
+type breakerGeneration struct {
 	gen    uint64
 	state  string
 	start  int64                    // the breaker's clock when it began (0 for generation 0)
@@ -32,32 +32,32 @@ type generation struct {
 	events []breakerEvent
 }
 
-type replayResult struct {
+type breakerReplay struct {
 	violations []BreakerViolation
 	unknown    string
 }
 
-func (r *replayResult) flag(index int64, gen, seq uint64, format string, args ...any) {
+func (r *breakerReplay) flag(index int64, gen, seq uint64, format string, args ...any) {
 	r.violations = append(r.violations, BreakerViolation{Index: index, Gen: gen, Seq: seq, Why: fmt.Sprintf(format, args...)})
 }
 
-// replay checks h against the model configured by cfg. Violations come out
+// replayBreaker checks h against the model configured by cfg. Violations come out
 // sorted by op index, so the first is the first non-conforming decision.
-func replay(cfg BreakerConfig, h *breakerHistory) replayResult {
-	var r replayResult
+func replayBreaker(cfg BreakerConfig, h *breakerHistory) breakerReplay {
+	var r breakerReplay
 	if !cfg.Enabled {
-		replayDisabled(h, &r)
-	} else if gens := buildGenerations(cfg, h, &r); gens != nil {
-		placeCalls(cfg, h, gens, &r)
+		replayBreakerOff(h, &r)
+	} else if gens := breakerGenerations(cfg, h, &r); gens != nil {
+		placeBreakerCalls(cfg, h, gens, &r)
 		for _, g := range gens {
-			replayGeneration(cfg, g, h.undecided, &r)
+			replayBreakerGeneration(cfg, g, h.undecided, &r)
 		}
 	}
 	slices.SortStableFunc(r.violations, func(a, b BreakerViolation) int { return int(a.Index - b.Index) })
 	return r
 }
 
-func replayDisabled(h *breakerHistory, r *replayResult) {
+func replayBreakerOff(h *breakerHistory, r *breakerReplay) {
 	for _, t := range h.transitions {
 		r.flag(t.index, t.Gen, 0, "a transition %s → %s in a run without a breaker", t.From, t.To)
 	}
@@ -68,19 +68,19 @@ func replayDisabled(h *breakerHistory, r *replayResult) {
 	}
 }
 
-// legalEdges are the transitions a breaker may take.
-var legalEdges = map[[2]string]bool{
+// breakerEdges are the transitions a breaker may take.
+var breakerEdges = map[[2]string]bool{
 	{BreakerClosed, BreakerOpen}:     true,
 	{BreakerOpen, BreakerHalfOpen}:   true,
 	{BreakerHalfOpen, BreakerClosed}: true,
 	{BreakerHalfOpen, BreakerOpen}:   true,
 }
 
-// buildGenerations checks the transitions — consecutive generations, legal
+// breakerGenerations checks the transitions — consecutive generations, legal
 // edges, the open delay respected — and returns the generations they
 // delimit. It returns nil when the generations cannot be numbered.
-func buildGenerations(cfg BreakerConfig, h *breakerHistory, r *replayResult) []*generation {
-	gens := []*generation{{gen: 0, state: BreakerClosed}}
+func breakerGenerations(cfg BreakerConfig, h *breakerHistory, r *breakerReplay) []*breakerGeneration {
+	gens := []*breakerGeneration{{gen: 0, state: BreakerClosed}}
 	for i := range h.transitions {
 		t := &h.transitions[i]
 		prev := gens[len(gens)-1]
@@ -91,23 +91,23 @@ func buildGenerations(cfg BreakerConfig, h *breakerHistory, r *replayResult) []*
 			return nil
 		case t.From != prev.state:
 			r.flag(t.index, t.Gen, 0, "transition from %s, but the breaker was %s", t.From, prev.state)
-		case !legalEdges[[2]string{t.From, t.To}]:
+		case !breakerEdges[[2]string{t.From, t.To}]:
 			r.flag(t.index, t.Gen, 0, "illegal transition %s → %s", t.From, t.To)
 		case t.At < prev.start:
-			r.flag(t.index, t.Gen, 0, "transition at %s, before the previous one at %s", formatNanos(t.At), formatNanos(prev.start))
+			r.flag(t.index, t.Gen, 0, "transition at %s, before the previous one at %s", breakerNanos(t.At), breakerNanos(prev.start))
 		case t.From == BreakerOpen && t.At < prev.start+int64(cfg.Timeout):
 			r.flag(t.index, t.Gen, 0, "moved OPEN → HALF_OPEN %s after opening; the timeout (open delay) is %s",
 				time.Duration(t.At-prev.start), cfg.Timeout)
 		}
 		prev.end = t
-		gens = append(gens, &generation{gen: t.Gen, state: t.To, start: t.At})
+		gens = append(gens, &breakerGeneration{gen: t.Gen, state: t.To, start: t.At})
 	}
 	return gens
 }
 
-// placeCalls checks each decided call against the generation it names and
+// placeBreakerCalls checks each decided call against the generation it names and
 // files its sequenced decisions there.
-func placeCalls(cfg BreakerConfig, h *breakerHistory, gens []*generation, r *replayResult) {
+func placeBreakerCalls(cfg BreakerConfig, h *breakerHistory, gens []*breakerGeneration, r *breakerReplay) {
 	for _, c := range h.calls {
 		v, idx := c.call, c.complete.Index
 		if v.Gen >= uint64(len(gens)) {
@@ -120,9 +120,9 @@ func placeCalls(cfg BreakerConfig, h *breakerHistory, gens []*generation, r *rep
 			continue
 		}
 		if v.Admitted {
-			placeAdmitted(cfg, c, g, r)
+			placeBreakerAdmitted(cfg, c, g, r)
 		} else {
-			placeRejected(cfg, c, g, r)
+			placeBreakerRejected(cfg, c, g, r)
 		}
 	}
 	for _, g := range gens {
@@ -135,16 +135,16 @@ func placeCalls(cfg BreakerConfig, h *breakerHistory, gens []*generation, r *rep
 	}
 }
 
-func placeAdmitted(cfg BreakerConfig, c breakerCallRecord, g *generation, r *replayResult) {
+func placeBreakerAdmitted(cfg BreakerConfig, c breakerCallRecord, g *breakerGeneration, r *breakerReplay) {
 	v, idx := c.call, c.complete.Index
 	switch g.state {
 	case BreakerOpen:
 		r.flag(idx, v.Gen, 0, "admitted while OPEN (an open breaker rejects every call)")
 		return
 	case BreakerHalfOpen:
-		g.events = append(g.events, breakerEvent{kind: eventAdmit, seq: v.AdmitSeq, index: idx, call: v})
+		g.events = append(g.events, breakerEvent{kind: breakerAdmit, seq: v.AdmitSeq, index: idx, call: v})
 	}
-	if v.Outcome == OutcomeSlow && cfg.SlowCallDuration > 0 && c.latency() < int64(cfg.SlowCallDuration) {
+	if v.Outcome == BreakerSlow && cfg.SlowCallDuration > 0 && c.latency() < int64(cfg.SlowCallDuration) {
 		r.flag(idx, v.Gen, v.Seq, "counted as slow, but the caller saw it take only %s (slow calls take at least %s)",
 			time.Duration(c.latency()), cfg.SlowCallDuration)
 	}
@@ -155,34 +155,34 @@ func placeAdmitted(cfg BreakerConfig, c breakerCallRecord, g *generation, r *rep
 	case v.Seq == 0:
 		r.flag(idx, v.Gen, 0, "the result of an admitted call was neither counted (no seq) nor late")
 	default:
-		g.events = append(g.events, breakerEvent{kind: eventResult, seq: v.Seq, index: idx, call: v})
+		g.events = append(g.events, breakerEvent{kind: breakerResult, seq: v.Seq, index: idx, call: v})
 	}
 }
 
-func placeRejected(cfg BreakerConfig, c breakerCallRecord, g *generation, r *replayResult) {
+func placeBreakerRejected(cfg BreakerConfig, c breakerCallRecord, g *breakerGeneration, r *breakerReplay) {
 	v, idx := c.call, c.complete.Index
 	switch {
 	case g.state == BreakerClosed:
 		r.flag(idx, v.Gen, 0, "rejected (%s) while CLOSED", v.Reason)
-	case g.state == BreakerOpen && v.Reason != RejectOpen:
-		r.flag(idx, v.Gen, 0, "rejected while OPEN with reason %q, want %q", v.Reason, RejectOpen)
+	case g.state == BreakerOpen && v.Reason != BreakerRejectOpen:
+		r.flag(idx, v.Gen, 0, "rejected while OPEN with reason %q, want %q", v.Reason, BreakerRejectOpen)
 	case g.state == BreakerOpen && v.At == nil:
 		r.flag(idx, v.Gen, 0, "an open breaker's rejection carries no time (\"at\")")
 	case g.state == BreakerOpen && *v.At >= g.start+int64(cfg.Timeout):
 		r.flag(idx, v.Gen, 0, "rejected as OPEN %s after opening, but the timeout (open delay) is %s: it should have admitted a trial call",
 			time.Duration(*v.At-g.start), cfg.Timeout)
-	case g.state == BreakerHalfOpen && v.Reason != RejectTrials:
-		r.flag(idx, v.Gen, 0, "rejected while HALF_OPEN with reason %q, want %q", v.Reason, RejectTrials)
+	case g.state == BreakerHalfOpen && v.Reason != BreakerRejectTrials:
+		r.flag(idx, v.Gen, 0, "rejected while HALF_OPEN with reason %q, want %q", v.Reason, BreakerRejectTrials)
 	case g.state == BreakerHalfOpen:
-		g.events = append(g.events, breakerEvent{kind: eventReject, seq: v.AdmitSeq, index: idx, call: v})
+		g.events = append(g.events, breakerEvent{kind: breakerReject, seq: v.AdmitSeq, index: idx, call: v})
 	}
 }
 
-// replayGeneration runs one generation's sequenced decisions through the
+// replayBreakerGeneration runs one generation's sequenced decisions through the
 // model and checks that the generation ended exactly where the model says.
-func replayGeneration(cfg BreakerConfig, g *generation, undecided int, r *replayResult) {
+func replayBreakerGeneration(cfg BreakerConfig, g *breakerGeneration, undecided int, r *breakerReplay) {
 	if g.state == BreakerOpen {
-		return // an open breaker takes no sequenced decision; placeCalls checked its rejections
+		return // an open breaker takes no sequenced decision; placeBreakerCalls checked its rejections
 	}
 	m := newBreakerModel(cfg, g.state)
 	var endedAt *breakerEvent // the decision after which the model leaves the generation
@@ -215,11 +215,11 @@ func replayGeneration(cfg BreakerConfig, g *generation, undecided int, r *replay
 			return
 		}
 	}
-	checkEnd(g, endedAt, m, r)
+	checkBreakerGenerationEnd(g, endedAt, m, r)
 }
 
-// checkEnd compares how the generation ended with how the model ends it.
-func checkEnd(g *generation, endedAt *breakerEvent, m *breakerModel, r *replayResult) {
+// checkBreakerGenerationEnd compares how the generation ended with how the model ends it.
+func checkBreakerGenerationEnd(g *breakerGeneration, endedAt *breakerEvent, m *breakerModel, r *breakerReplay) {
 	switch {
 	case endedAt == nil && g.end != nil:
 		r.flag(g.end.index, g.gen+1, 0, "moved %s → %s, but the model stays %s: %s", g.end.From, g.end.To, g.state, m.status())

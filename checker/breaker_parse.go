@@ -3,6 +3,7 @@ package checker
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/faultline/faultline/workloads/history"
 )
@@ -46,7 +47,7 @@ func parseBreakerHistory(ops []history.Op) (*breakerHistory, error) {
 				continue
 			}
 			var cfg BreakerConfig
-			if err := decodeStrict(p.Completion, &cfg); err != nil {
+			if err := decodeBreakerValue(p.Completion, &cfg); err != nil {
 				return nil, err
 			}
 			if cfg.EpochOffset != nil {
@@ -58,14 +59,14 @@ func parseBreakerHistory(ops []history.Op) (*breakerHistory, error) {
 				return nil, fmt.Errorf("%w: op %d: a transition must complete ok", ErrBadHistory, p.Invoke.Index)
 			}
 			var t BreakerTransition
-			if err := decodeStrict(p.Completion, &t); err != nil {
+			if err := decodeBreakerValue(p.Completion, &t); err != nil {
 				return nil, err
 			}
 			h.transitions = append(h.transitions, breakerTransitionRecord{index: p.Completion.Index, BreakerTransition: t})
 		case BreakerCallF:
 			r := breakerCallRecord{invoke: p.Invoke, complete: p.Completion}
 			if ok {
-				if err := decodeStrict(p.Completion, &r.call); err != nil {
+				if err := decodeBreakerValue(p.Completion, &r.call); err != nil {
 					return nil, err
 				}
 				r.decided = r.call.asked()
@@ -81,14 +82,22 @@ func parseBreakerHistory(ops []history.Op) (*breakerHistory, error) {
 			}
 		}
 	}
-	sortByCompletion(h.calls)
-	sortTransitions(h.transitions)
+	sortBreakerCalls(h.calls)
+	sortBreakerTransitions(h.transitions)
 	return h, nil
 }
 
-func decodeStrict(op history.Op, v any) error {
+func decodeBreakerValue(op history.Op, v any) error {
 	if err := json.Unmarshal(op.Value, v); err != nil {
 		return fmt.Errorf("%w: op %d: %s value %s: %v", ErrBadHistory, op.Index, op.F, op.Value, err)
 	}
 	return nil
+}
+
+func sortBreakerCalls(calls []breakerCallRecord) {
+	slices.SortFunc(calls, func(a, b breakerCallRecord) int { return int(a.complete.Index - b.complete.Index) })
+}
+
+func sortBreakerTransitions(ts []breakerTransitionRecord) {
+	slices.SortFunc(ts, func(a, b breakerTransitionRecord) int { return int(a.index - b.index) })
 }

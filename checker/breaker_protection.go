@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"math"
 	"slices"
+	"time"
 
 	"github.com/faultline/faultline/workloads/history"
 )
@@ -23,18 +25,18 @@ type BreakerProtection struct {
 	DownstreamErrorsDuringFaults int `json:"downstream_errors_during_faults"`
 	// Caller latency (invoke to completion), overall, during faults, and
 	// during faults split into admitted and rejected calls.
-	Latency              LatencyFigures `json:"latency"`
-	LatencyDuringFaults  LatencyFigures `json:"latency_during_faults"`
-	AdmittedDuringFaults LatencyFigures `json:"admitted_latency_during_faults"`
-	RejectedDuringFaults LatencyFigures `json:"rejected_latency_during_faults"`
-	LatencyOutsideFaults LatencyFigures `json:"latency_outside_faults"`
+	Latency              BreakerLatency `json:"latency"`
+	LatencyDuringFaults  BreakerLatency `json:"latency_during_faults"`
+	AdmittedDuringFaults BreakerLatency `json:"admitted_latency_during_faults"`
+	RejectedDuringFaults BreakerLatency `json:"rejected_latency_during_faults"`
+	LatencyOutsideFaults BreakerLatency `json:"latency_outside_faults"`
 	Opens                int            `json:"opens"`
 	TimeToOpen           []int64        `json:"time_to_open_ns"` // per fault window: from its start to the next opening, -1 if none while it lasted
 	FaultWindows         int            `json:"fault_windows"`
 }
 
-// LatencyFigures are nearest-rank percentiles in nanoseconds.
-type LatencyFigures struct {
+// BreakerLatency are nearest-rank percentiles in nanoseconds.
+type BreakerLatency struct {
 	Count int   `json:"count"`
 	P50   int64 `json:"p50_ns"`
 	P90   int64 `json:"p90_ns"`
@@ -42,15 +44,15 @@ type LatencyFigures struct {
 	Max   int64 `json:"max_ns"`
 }
 
-func latencyFigures(ls []int64) LatencyFigures {
+func breakerLatency(ls []int64) BreakerLatency {
 	if len(ls) == 0 {
-		return LatencyFigures{}
+		return BreakerLatency{}
 	}
 	slices.Sort(ls)
-	return LatencyFigures{Count: len(ls), P50: quantile(ls, 0.50), P90: quantile(ls, 0.90), P99: quantile(ls, 0.99), Max: ls[len(ls)-1]}
+	return BreakerLatency{Count: len(ls), P50: breakerRank(ls, 0.50), P90: breakerRank(ls, 0.90), P99: breakerRank(ls, 0.99), Max: ls[len(ls)-1]}
 }
 
-func computeProtection(h *breakerHistory, windows []history.Window) BreakerProtection {
+func breakerProtection(h *breakerHistory, windows []history.Window) BreakerProtection {
 	p := BreakerProtection{ByOutcome: map[string]int{}, FaultWindows: len(windows), TimeToOpen: []int64{}}
 	var all, during, admitted, rejected, outside []int64
 	for _, c := range h.all {
@@ -62,14 +64,14 @@ func computeProtection(h *breakerHistory, windows []history.Window) BreakerProte
 		switch {
 		case v.Admitted:
 			p.Admitted++
-		case v.Reason == RejectOpen:
+		case v.Reason == BreakerRejectOpen:
 			p.RejectedOpen++
-		case v.Reason == RejectTrials:
+		case v.Reason == BreakerRejectTrials:
 			p.RejectedTrials++
 		}
 		lat := c.latency()
 		all = append(all, lat)
-		if !duringAny(windows, c.invoke.Time) {
+		if !breakerInWindow(windows, c.invoke.Time) {
 			outside = append(outside, lat)
 			continue
 		}
@@ -86,23 +88,23 @@ func computeProtection(h *breakerHistory, windows []history.Window) BreakerProte
 			p.ShedDuringFaults++
 		}
 	}
-	p.Latency, p.LatencyDuringFaults = latencyFigures(all), latencyFigures(during)
-	p.AdmittedDuringFaults, p.RejectedDuringFaults = latencyFigures(admitted), latencyFigures(rejected)
-	p.LatencyOutsideFaults = latencyFigures(outside)
+	p.Latency, p.LatencyDuringFaults = breakerLatency(all), breakerLatency(during)
+	p.AdmittedDuringFaults, p.RejectedDuringFaults = breakerLatency(admitted), breakerLatency(rejected)
+	p.LatencyOutsideFaults = breakerLatency(outside)
 	for _, t := range h.transitions {
 		if t.To == BreakerOpen {
 			p.Opens++
 		}
 	}
 	for _, w := range windows {
-		p.TimeToOpen = append(p.TimeToOpen, timeToOpen(h.transitions, w))
+		p.TimeToOpen = append(p.TimeToOpen, breakerTimeToOpen(h.transitions, w))
 	}
 	return p
 }
 
-// timeToOpen is the time from w's start to the first CLOSED → OPEN inside
+// breakerTimeToOpen is the time from w's start to the first CLOSED → OPEN inside
 // it, or -1.
-func timeToOpen(ts []breakerTransitionRecord, w history.Window) int64 {
+func breakerTimeToOpen(ts []breakerTransitionRecord, w history.Window) int64 {
 	for _, t := range ts {
 		if t.From == BreakerClosed && t.To == BreakerOpen && w.Contains(t.At) {
 			return t.At - w.Start
@@ -110,3 +112,21 @@ func timeToOpen(ts []breakerTransitionRecord, w history.Window) int64 {
 	}
 	return -1
 }
+
+// breakerRank is the nearest-rank q-quantile of sorted values.
+func breakerRank(sorted []int64, q float64) int64 {
+	i := int(math.Ceil(q*float64(len(sorted)))) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func breakerInWindow(windows []history.Window, t int64) bool {
+	for _, w := range windows {
+		if w.Contains(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// breakerNanos prints nanoseconds as a duration.
+func breakerNanos(ns int64) string { return time.Duration(ns).String() }

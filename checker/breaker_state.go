@@ -11,9 +11,9 @@ type breakerModel struct {
 
 	// CLOSED: the trip policy's memory.
 	failRun        int
-	recent         []bool      // count window: the last WindowSize results
-	timed          []timedFail // time window: results still in the window
-	calls, failing int         // what the window holds now
+	recent         []bool         // count window: the last WindowSize results
+	timed          []breakerTimed // time window: results still in the window
+	calls, failing int            // what the window holds now
 
 	// HALF_OPEN.
 	trials, successes int
@@ -23,7 +23,7 @@ type breakerModel struct {
 	unknown string // set when the history lacks what the model needs
 }
 
-type timedFail struct {
+type breakerTimed struct {
 	bucket int64
 	failed bool
 }
@@ -37,14 +37,14 @@ func (m *breakerModel) step(e breakerEvent) (why string, bad bool) {
 	if m.state == BreakerHalfOpen {
 		return m.stepHalfOpen(e)
 	}
-	if e.kind != eventResult {
-		return fmt.Sprintf("a sequenced %s while CLOSED", kindName(e.kind)), true
+	if e.kind != breakerResult {
+		return fmt.Sprintf("a sequenced %s while CLOSED", breakerKindName(e.kind)), true
 	}
 	o := e.call.Outcome
-	if o == OutcomeIgnored {
+	if o == BreakerIgnored {
 		return "", false
 	}
-	failed := o == OutcomeFailure || o == OutcomeSlow
+	failed := o == BreakerFailure || o == BreakerSlow
 	if m.record(failed, e.call.At) {
 		m.next, m.why = BreakerOpen, m.status()
 	}
@@ -54,16 +54,16 @@ func (m *breakerModel) step(e breakerEvent) (why string, bad bool) {
 func (m *breakerModel) stepHalfOpen(e breakerEvent) (string, bool) {
 	max := m.cfg.HalfOpenMaxCalls
 	switch {
-	case e.kind == eventAdmit && m.trials >= max:
+	case e.kind == breakerAdmit && m.trials >= max:
 		return fmt.Sprintf("admitted a trial call while %d of %d were already in use (half_open_max_calls is %d)", m.trials, max, max), true
-	case e.kind == eventAdmit:
+	case e.kind == breakerAdmit:
 		m.trials++
-	case e.kind == eventReject && m.trials < max:
+	case e.kind == breakerReject && m.trials < max:
 		return fmt.Sprintf("rejected for too many trials while only %d of %d were in use", m.trials, max), true
-	case e.kind == eventReject:
-	case e.call.Outcome == OutcomeIgnored:
+	case e.kind == breakerReject:
+	case e.call.Outcome == BreakerIgnored:
 		m.trials--
-	case e.call.Outcome == OutcomeFailure || e.call.Outcome == OutcomeSlow:
+	case e.call.Outcome == BreakerFailure || e.call.Outcome == BreakerSlow:
 		m.next, m.why = BreakerOpen, "a trial call failed"
 	default:
 		m.successes++
@@ -75,15 +75,15 @@ func (m *breakerModel) stepHalfOpen(e breakerEvent) (string, bool) {
 }
 
 // record adds a counted result and reports whether the breaker must trip.
-func (m *breakerModel) record(failed bool, at *int64) bool {
+func (m *breakerModel) record(failed bool, atNs *int64) bool {
 	switch m.cfg.Policy {
-	case PolicyConsecutive:
+	case BreakerPolicyConsecutive:
 		m.failRun++
 		if !failed {
 			m.failRun = 0
 		}
 		return m.failRun >= m.cfg.FailureThreshold
-	case PolicyCountWindow:
+	case BreakerPolicyCountWindow:
 		m.recent = append(m.recent, failed)
 		if len(m.recent) > m.cfg.WindowSize {
 			m.recent = m.recent[1:]
@@ -92,14 +92,14 @@ func (m *breakerModel) record(failed bool, at *int64) bool {
 		for _, f := range m.recent {
 			m.count(f)
 		}
-	case PolicyTimeWindow:
-		if at == nil {
+	case BreakerPolicyTimeWindow:
+		if atNs == nil {
 			m.unknown = "a time-window breaker's result carries no time (\"at\"), so the window cannot be replayed"
 			return false
 		}
 		width := int64(m.cfg.WindowDuration) / int64(m.cfg.WindowBuckets)
-		cur := (*at - m.cfg.Epoch) / width
-		m.timed = append(m.timed, timedFail{cur, failed})
+		cur := (*atNs - m.cfg.Epoch) / width
+		m.timed = append(m.timed, breakerTimed{cur, failed})
 		kept := m.timed[:0]
 		m.calls, m.failing = 0, 0
 		for _, t := range m.timed {
@@ -125,18 +125,18 @@ func (m *breakerModel) status() string {
 	switch {
 	case m.state == BreakerHalfOpen:
 		return fmt.Sprintf("%d of %d trial calls in use, %d of %d successes needed", m.trials, m.cfg.HalfOpenMaxCalls, m.successes, m.cfg.SuccessThreshold)
-	case m.cfg.Policy == PolicyConsecutive:
+	case m.cfg.Policy == BreakerPolicyConsecutive:
 		return fmt.Sprintf("%d consecutive failures, failure_threshold %d", m.failRun, m.cfg.FailureThreshold)
 	}
 	return fmt.Sprintf("%d of %d results in the window failed, trips at %d%% with at least %d results",
 		m.failing, m.calls, m.cfg.FailureRatePercent, m.cfg.MinCalls)
 }
 
-func kindName(k eventKind) string {
+func breakerKindName(k breakerEventKind) string {
 	switch k {
-	case eventAdmit:
+	case breakerAdmit:
 		return "admission"
-	case eventReject:
+	case breakerReject:
 		return "rejection"
 	}
 	return "result"

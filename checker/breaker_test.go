@@ -13,7 +13,7 @@ import (
 	"github.com/faultline/faultline/workloads/history"
 )
 
-const ms = int64(time.Millisecond)
+const bms = int64(time.Millisecond)
 
 // breakerFixture builds a breaker history op by op.
 type breakerFixture struct {
@@ -24,18 +24,18 @@ type breakerFixture struct {
 func (f *breakerFixture) add(op history.Op) int64 {
 	op.Index = int64(len(f.ops))
 	if op.Time == 0 {
-		f.now += ms
+		f.now += bms
 		op.Time = f.now
 	}
 	f.ops = append(f.ops, op)
 	return op.Index
 }
 
-const observer = 1000
+const breakerObserver = 1000
 
 func (f *breakerFixture) config(c BreakerConfig) {
-	f.add(history.Op{Process: observer, Type: history.Invoke, F: BreakerConfigF})
-	f.add(history.Op{Process: observer, Type: history.Ok, F: BreakerConfigF, Value: history.MustValue(c)})
+	f.add(history.Op{Process: breakerObserver, Type: history.Invoke, F: BreakerConfigF})
+	f.add(history.Op{Process: breakerObserver, Type: history.Ok, F: BreakerConfigF, Value: history.MustValue(c)})
 }
 
 // call records one call that completes ok with v; it returns the index of
@@ -46,51 +46,51 @@ func (f *breakerFixture) call(process int, v BreakerCall) int64 {
 }
 
 func (f *breakerFixture) transition(from, to string, gen uint64) int64 {
-	f.add(history.Op{Process: observer + 1, Type: history.Invoke, F: BreakerTransitionF})
-	return f.add(history.Op{Process: observer + 1, Type: history.Ok, F: BreakerTransitionF,
+	f.add(history.Op{Process: breakerObserver + 1, Type: history.Invoke, F: BreakerTransitionF})
+	return f.add(history.Op{Process: breakerObserver + 1, Type: history.Ok, F: BreakerTransitionF,
 		Value: history.MustValue(BreakerTransition{From: from, To: to, Gen: gen, At: f.now})})
 }
 
 func (f *breakerFixture) wait(d time.Duration) { f.now += int64(d) }
 
-func at(ns int64) *int64 { return &ns }
+func atNs(ns int64) *int64 { return &ns }
 
-func closedResult(gen, seq uint64, outcome string) BreakerCall {
+func closedBreakerResult(gen, seq uint64, outcome string) BreakerCall {
 	return BreakerCall{Admitted: true, State: BreakerClosed, Gen: gen, Outcome: outcome, Seq: seq}
 }
 
-func consecutiveConfig(threshold int) BreakerConfig {
-	return BreakerConfig{Enabled: true, Policy: PolicyConsecutive, FailureThreshold: threshold,
+func consecutiveBreaker(threshold int) BreakerConfig {
+	return BreakerConfig{Enabled: true, Policy: BreakerPolicyConsecutive, FailureThreshold: threshold,
 		Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}
 }
 
-// tripAndRecover is a conforming history of a breaker with
+// breakerTripAndRecover is a conforming history of a breaker with
 // failure_threshold 3, a 1s timeout and one trial call: it trips, rejects,
 // lets a trial through, rejects a second trial, closes, and ignores a late
 // result. marks names the interesting ops.
-func tripAndRecover(threshold int) (*breakerFixture, map[string]int64) {
+func breakerTripAndRecover(threshold int) (*breakerFixture, map[string]int64) {
 	f := &breakerFixture{}
 	marks := map[string]int64{}
-	f.config(consecutiveConfig(3))
-	f.call(0, closedResult(0, 1, OutcomeSuccess))
+	f.config(consecutiveBreaker(3))
+	f.call(0, closedBreakerResult(0, 1, BreakerSuccess))
 	for i := range threshold {
-		marks["failure"+string(rune('1'+i))] = f.call(0, closedResult(0, uint64(2+i), OutcomeFailure))
+		marks["failure"+string(rune('1'+i))] = f.call(0, closedBreakerResult(0, uint64(2+i), BreakerFailure))
 	}
 	marks["open"] = f.transition(BreakerClosed, BreakerOpen, 1)
 	opened := f.now
 	f.wait(500 * time.Millisecond)
-	marks["rejected"] = f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now)})
+	marks["rejected"] = f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: BreakerRejected, Reason: BreakerRejectOpen, At: atNs(f.now)})
 	f.now = opened + int64(time.Second)
 	marks["half-open"] = f.transition(BreakerOpen, BreakerHalfOpen, 2)
-	f.call(2, BreakerCall{State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: OutcomeRejected, Reason: RejectTrials})
-	marks["trial"] = f.call(1, BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 1, Outcome: OutcomeSuccess, Seq: 3})
+	f.call(2, BreakerCall{State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: BreakerRejected, Reason: BreakerRejectTrials})
+	marks["trial"] = f.call(1, BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 1, Outcome: BreakerSuccess, Seq: 3})
 	marks["close"] = f.transition(BreakerHalfOpen, BreakerClosed, 3)
-	f.call(3, BreakerCall{Admitted: true, State: BreakerClosed, Gen: 0, Outcome: OutcomeFailure, Late: true})
-	f.call(0, closedResult(3, 1, OutcomeSuccess))
+	f.call(3, BreakerCall{Admitted: true, State: BreakerClosed, Gen: 0, Outcome: BreakerFailure, Late: true})
+	f.call(0, closedBreakerResult(3, 1, BreakerSuccess))
 	return f, marks
 }
 
-func checkBreaker(t *testing.T, ops []history.Op, cfg *BreakerConfig) (Result, *BreakerDetails) {
+func checkBreakerHistory(t *testing.T, ops []history.Op, cfg *BreakerConfig) (Result, *BreakerDetails) {
 	t.Helper()
 	r := BreakerChecker{Config: cfg}.Check(context.Background(), ops)
 	require.Equal(t, "breaker", r.Checker)
@@ -100,8 +100,8 @@ func checkBreaker(t *testing.T, ops []history.Op, cfg *BreakerConfig) (Result, *
 }
 
 func TestBreakerConformingHistory(t *testing.T) {
-	f, _ := tripAndRecover(3)
-	r, d := checkBreaker(t, f.ops, nil)
+	f, _ := breakerTripAndRecover(3)
+	r, d := checkBreakerHistory(t, f.ops, nil)
 	require.Equal(t, Valid, r.Valid, r.Explanation)
 	assert.Equal(t, 4, d.Generations)
 	assert.Equal(t, 1, d.Protection.RejectedOpen)
@@ -111,15 +111,15 @@ func TestBreakerConformingHistory(t *testing.T) {
 
 func TestBreakerWrongThresholdReportsTheFirstNonConformingDecision(t *testing.T) {
 	t.Run("breaker opened at 3, model says 5", func(t *testing.T) {
-		f, marks := tripAndRecover(3)
-		r, d := checkBreaker(t, f.ops, ptr(consecutiveConfig(5)))
+		f, marks := breakerTripAndRecover(3)
+		r, d := checkBreakerHistory(t, f.ops, breakerPtr(consecutiveBreaker(5)))
 		require.Equal(t, Invalid, r.Valid)
 		assert.Equal(t, marks["open"], d.First.Index)
 		assert.Contains(t, d.First.Why, "3 consecutive failures, failure_threshold 5")
 	})
 	t.Run("breaker opened at 5, model says 3", func(t *testing.T) {
-		f, marks := tripAndRecover(5)
-		r, d := checkBreaker(t, f.ops, ptr(consecutiveConfig(3)))
+		f, marks := breakerTripAndRecover(5)
+		r, d := checkBreakerHistory(t, f.ops, breakerPtr(consecutiveBreaker(3)))
 		require.Equal(t, Invalid, r.Valid)
 		assert.Equal(t, marks["failure4"], d.First.Index, "the fourth failure was counted after the breaker should have opened")
 		assert.Contains(t, d.First.Why, "should have left it at op")
@@ -127,10 +127,10 @@ func TestBreakerWrongThresholdReportsTheFirstNonConformingDecision(t *testing.T)
 	})
 }
 
-func ptr[T any](v T) *T { return &v }
+func breakerPtr[T any](v T) *T { return &v }
 
-// mutate rewrites the value of the call completed at index.
-func mutate(t *testing.T, ops []history.Op, index int64, edit func(*BreakerCall)) {
+// mutateBreakerCall rewrites the value of the call completed at index.
+func mutateBreakerCall(t *testing.T, ops []history.Op, index int64, edit func(*BreakerCall)) {
 	t.Helper()
 	var v BreakerCall
 	require.NoError(t, json.Unmarshal(ops[index].Value, &v))
@@ -138,7 +138,7 @@ func mutate(t *testing.T, ops []history.Op, index int64, edit func(*BreakerCall)
 	ops[index].Value = history.MustValue(v)
 }
 
-func mutateTransition(t *testing.T, ops []history.Op, index int64, edit func(*BreakerTransition)) {
+func mutateBreakerTransition(t *testing.T, ops []history.Op, index int64, edit func(*BreakerTransition)) {
 	t.Helper()
 	var v BreakerTransition
 	require.NoError(t, json.Unmarshal(ops[index].Value, &v))
@@ -155,34 +155,34 @@ func TestBreakerMutatedDecisions(t *testing.T) {
 		why    string
 	}{
 		{"rejected after the delay", "rejected", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutate(t, ops, m["rejected"], func(v *BreakerCall) { *v.At += int64(time.Second) })
+			mutateBreakerCall(t, ops, m["rejected"], func(v *BreakerCall) { *v.At += int64(time.Second) })
 		}, "it should have admitted a trial call"},
 		{"half-open too early", "half-open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutateTransition(t, ops, m["half-open"], func(v *BreakerTransition) { v.At -= 10 * ms })
+			mutateBreakerTransition(t, ops, m["half-open"], func(v *BreakerTransition) { v.At -= 10 * bms })
 		}, "the timeout (open delay) is 1s"},
 		{"admitted while open", "rejected", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutate(t, ops, m["rejected"], func(v *BreakerCall) {
-				*v = BreakerCall{Admitted: true, State: BreakerOpen, Gen: 1, Outcome: OutcomeSuccess, Seq: 1}
+			mutateBreakerCall(t, ops, m["rejected"], func(v *BreakerCall) {
+				*v = BreakerCall{Admitted: true, State: BreakerOpen, Gen: 1, Outcome: BreakerSuccess, Seq: 1}
 			})
 		}, "admitted while OPEN"},
 		{"illegal edge", "open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutateTransition(t, ops, m["open"], func(v *BreakerTransition) { v.To = BreakerHalfOpen })
+			mutateBreakerTransition(t, ops, m["open"], func(v *BreakerTransition) { v.To = BreakerHalfOpen })
 		}, "illegal transition CLOSED → HALF_OPEN"},
 		{"second trial admitted", "trial", -2, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutate(t, ops, m["trial"]-2, func(v *BreakerCall) { // the trials rejection becomes an admission
-				*v = BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: OutcomeSuccess, Late: true}
+			mutateBreakerCall(t, ops, m["trial"]-2, func(v *BreakerCall) { // the trials rejection becomes an admission
+				*v = BreakerCall{Admitted: true, State: BreakerHalfOpen, Gen: 2, AdmitSeq: 2, Outcome: BreakerSuccess, Late: true}
 			})
 		}, "admitted a trial call while 1 of 1 were already in use"},
 		{"opened without a trip", "open", 0, func(t *testing.T, ops []history.Op, m map[string]int64) {
-			mutate(t, ops, m["failure3"], func(v *BreakerCall) { v.Outcome = OutcomeSuccess })
-			mutate(t, ops, m["failure2"], func(v *BreakerCall) { v.Outcome = OutcomeSuccess })
+			mutateBreakerCall(t, ops, m["failure3"], func(v *BreakerCall) { v.Outcome = BreakerSuccess })
+			mutateBreakerCall(t, ops, m["failure2"], func(v *BreakerCall) { v.Outcome = BreakerSuccess })
 		}, "model stays CLOSED"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, marks := tripAndRecover(3)
+			f, marks := breakerTripAndRecover(3)
 			tt.mutate(t, f.ops, marks)
-			r, d := checkBreaker(t, f.ops, nil)
+			r, d := checkBreakerHistory(t, f.ops, nil)
 			require.Equal(t, Invalid, r.Valid, r.Explanation)
 			assert.Contains(t, d.First.Why, tt.why)
 			assert.Equal(t, marks[tt.mark]+tt.offset, d.First.Index)
@@ -200,11 +200,11 @@ func TestBreakerWindows(t *testing.T) {
 		f.config(window(policy))
 		for i, o := range outcomes {
 			f.wait(spacing)
-			f.call(0, BreakerCall{Admitted: true, State: BreakerClosed, Outcome: o, Seq: uint64(i + 1), At: at(f.now + ms)})
+			f.call(0, BreakerCall{Admitted: true, State: BreakerClosed, Outcome: o, Seq: uint64(i + 1), At: atNs(f.now + bms)})
 		}
 		return f
 	}
-	s, x := OutcomeSuccess, OutcomeFailure
+	s, x := BreakerSuccess, BreakerFailure
 	tests := []struct {
 		name     string
 		policy   string
@@ -213,14 +213,14 @@ func TestBreakerWindows(t *testing.T) {
 		opens    bool // the history has the breaker open after the last result
 		want     Validity
 	}{
-		{"count: no trip before min calls", PolicyCountWindow, []string{x, x, x}, 0, false, Valid},
-		{"count: trips at 50% of 4", PolicyCountWindow, []string{s, s, x, x}, 0, true, Valid},
-		{"count: must trip", PolicyCountWindow, []string{s, s, x, x}, 0, false, Invalid},
-		{"count: old results leave the window", PolicyCountWindow, []string{x, x, s, s, s, x}, 0, false, Valid},
-		{"count: opened too early", PolicyCountWindow, []string{x, x, x}, 0, true, Invalid},
-		{"time: trips within the window", PolicyTimeWindow, []string{s, x, s, x}, 100 * time.Millisecond, true, Valid},
-		{"time: results expire", PolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, false, Valid},
-		{"time: opened although expired", PolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, true, Invalid},
+		{"count: no trip before min calls", BreakerPolicyCountWindow, []string{x, x, x}, 0, false, Valid},
+		{"count: trips at 50% of 4", BreakerPolicyCountWindow, []string{s, s, x, x}, 0, true, Valid},
+		{"count: must trip", BreakerPolicyCountWindow, []string{s, s, x, x}, 0, false, Invalid},
+		{"count: old results leave the window", BreakerPolicyCountWindow, []string{x, x, s, s, s, x}, 0, false, Valid},
+		{"count: opened too early", BreakerPolicyCountWindow, []string{x, x, x}, 0, true, Invalid},
+		{"time: trips within the window", BreakerPolicyTimeWindow, []string{s, x, s, x}, 100 * time.Millisecond, true, Valid},
+		{"time: results expire", BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, false, Valid},
+		{"time: opened although expired", BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, true, Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,7 +228,7 @@ func TestBreakerWindows(t *testing.T) {
 			if tt.opens {
 				f.transition(BreakerClosed, BreakerOpen, 1)
 			}
-			r, _ := checkBreaker(t, f.ops, nil)
+			r, _ := checkBreakerHistory(t, f.ops, nil)
 			assert.Equal(t, tt.want, r.Valid, r.Explanation)
 		})
 	}
@@ -237,59 +237,59 @@ func TestBreakerWindows(t *testing.T) {
 func TestBreakerUnknownAndDisabled(t *testing.T) {
 	t.Run("no config", func(t *testing.T) {
 		f := &breakerFixture{}
-		f.call(0, closedResult(0, 1, OutcomeSuccess))
-		r, _ := checkBreaker(t, f.ops, nil)
+		f.call(0, closedBreakerResult(0, 1, BreakerSuccess))
+		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Unknown, r.Valid)
 		assert.Contains(t, r.Explanation, "no breaker configuration")
 	})
 	t.Run("no calls", func(t *testing.T) {
 		f := &breakerFixture{}
-		f.config(consecutiveConfig(3))
-		r, _ := checkBreaker(t, f.ops, nil)
+		f.config(consecutiveBreaker(3))
+		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Unknown, r.Valid)
 	})
 	t.Run("a call that never completed leaves a gap", func(t *testing.T) {
 		f := &breakerFixture{}
-		f.config(consecutiveConfig(3))
+		f.config(consecutiveBreaker(3))
 		f.add(history.Op{Process: 5, Type: history.Invoke, F: BreakerCallF})
-		f.call(0, closedResult(0, 2, OutcomeSuccess))
-		r, _ := checkBreaker(t, f.ops, nil)
+		f.call(0, closedBreakerResult(0, 2, BreakerSuccess))
+		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Unknown, r.Valid, r.Explanation)
 	})
 	t.Run("gap without excuse", func(t *testing.T) {
 		f := &breakerFixture{}
-		f.config(consecutiveConfig(3))
-		f.call(0, closedResult(0, 2, OutcomeSuccess))
-		r, _ := checkBreaker(t, f.ops, nil)
+		f.config(consecutiveBreaker(3))
+		f.call(0, closedBreakerResult(0, 2, BreakerSuccess))
+		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Invalid, r.Valid, r.Explanation)
 	})
 	t.Run("breaker off", func(t *testing.T) {
 		f := &breakerFixture{}
 		f.config(BreakerConfig{Enabled: false})
-		f.call(0, BreakerCall{Admitted: true, Outcome: OutcomeFailure, Downstream: "timeout"})
-		r, _ := checkBreaker(t, f.ops, nil)
+		f.call(0, BreakerCall{Admitted: true, Outcome: BreakerFailure, Downstream: "timeout"})
+		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Valid, r.Valid, r.Explanation)
-		f.call(0, BreakerCall{Outcome: OutcomeRejected, Reason: RejectOpen})
-		r, _ = checkBreaker(t, f.ops, nil)
+		f.call(0, BreakerCall{Outcome: BreakerRejected, Reason: BreakerRejectOpen})
+		r, _ = checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Invalid, r.Valid, r.Explanation)
 	})
 }
 
 func TestBreakerProtection(t *testing.T) {
-	f, _ := tripAndRecover(3)
+	f, _ := breakerTripAndRecover(3)
 	// A fault from before the failures to after the rejection.
 	f.ops = nil
 	f.now = 0
-	f.config(consecutiveConfig(1))
+	f.config(consecutiveBreaker(1))
 	f.add(history.Op{Process: history.NemesisProcess, Type: history.Info, F: "partition", Value: history.MustValue(map[string]int{"id": 1})})
-	f.call(0, closedResult(0, 1, OutcomeFailure))
+	f.call(0, closedBreakerResult(0, 1, BreakerFailure))
 	f.transition(BreakerClosed, BreakerOpen, 1)
 	for range 3 {
-		f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now + ms)})
+		f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: BreakerRejected, Reason: BreakerRejectOpen, At: atNs(f.now + bms)})
 	}
 	f.add(history.Op{Process: history.NemesisProcess, Type: history.Info, F: history.FaultHeal, Value: history.MustValue(map[string]int{"id": 1})})
-	f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: OutcomeRejected, Reason: RejectOpen, At: at(f.now + ms)})
-	r, d := checkBreaker(t, f.ops, nil)
+	f.call(1, BreakerCall{State: BreakerOpen, Gen: 1, Outcome: BreakerRejected, Reason: BreakerRejectOpen, At: atNs(f.now + bms)})
+	r, d := checkBreakerHistory(t, f.ops, nil)
 	require.Equal(t, Valid, r.Valid, r.Explanation)
 	p := d.Protection
 	assert.Equal(t, 5, p.Calls)
@@ -297,12 +297,12 @@ func TestBreakerProtection(t *testing.T) {
 	assert.Equal(t, 3, p.ShedDuringFaults)
 	assert.Equal(t, 4, p.CallsDuringFaults)
 	assert.Equal(t, 4, p.LatencyDuringFaults.Count)
-	assert.Equal(t, ms, p.LatencyDuringFaults.P50)
-	assert.Equal(t, []int64{3 * ms}, p.TimeToOpen) // the fault, the call's two ops, the transition's invoke
+	assert.Equal(t, bms, p.LatencyDuringFaults.P50)
+	assert.Equal(t, []int64{3 * bms}, p.TimeToOpen) // the fault, the call's two ops, the transition's invoke
 }
 
 func FuzzBreakerChecker(f *testing.F) {
-	fx, _ := tripAndRecover(3)
+	fx, _ := breakerTripAndRecover(3)
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
 	for _, op := range fx.ops {
@@ -322,4 +322,18 @@ func FuzzBreakerChecker(f *testing.F) {
 			require.NotNil(t, d.First, "an invalid verdict names the first violation")
 		}
 	})
+}
+
+func TestCompareBreakerProtection(t *testing.T) {
+	with := BreakerProtection{CallsDuringFaults: 10, ShedDuringFaults: 8,
+		AdmittedDuringFaults: BreakerLatency{Count: 2},
+		LatencyDuringFaults:  BreakerLatency{Count: 10, P50: 10 * bms, P99: 100 * bms}}
+	without := BreakerProtection{CallsDuringFaults: 10, AdmittedDuringFaults: BreakerLatency{Count: 10},
+		LatencyDuringFaults: BreakerLatency{Count: 10, P50: 250 * bms, P99: 300 * bms}}
+	c := CompareBreakerProtection(with, without)
+	assert.InDelta(t, 25.0, c.P50Speedup, 1e-9)
+	assert.InDelta(t, 3.0, c.P99Speedup, 1e-9)
+	assert.InDelta(t, 0.8, c.DownstreamCallsSaved, 1e-9)
+	assert.Contains(t, c.Summary, "shed 8 of 10 calls")
+	assert.Zero(t, CompareBreakerProtection(BreakerProtection{}, without).P50Speedup)
 }

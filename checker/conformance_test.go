@@ -47,6 +47,9 @@ func TestConformanceJepsenEtcd(t *testing.T) {
 			h, err := history.ReadFile(filepath.Join(dir, name))
 			require.NoError(t, err)
 			res := c.Check(context.Background(), h.Ops)
+			s, err := Check(context.Background(), h.Ops, Options{TimeLimit: 30 * time.Second})
+			require.NoError(t, err)
+			require.Equal(t, res.Valid, s.Valid, "the CLI's path agrees: %s", s.VerdictLine())
 			want := Invalid
 			if expected[name] {
 				want = Valid

@@ -117,7 +117,7 @@ func (c CoverageChecker) check(cov Coverage) Result {
 	}
 	parts := make([]string, len(cov.Faults))
 	for i, f := range cov.Faults {
-		parts[i] = fmt.Sprintf("%s ×%d (%s, %d ok during)", f.Fault, f.Injected, formatNanos(f.Total), f.Ops.Ok)
+		parts[i] = fmt.Sprintf("%s ×%d (%s, %s ok during)", f.Fault, f.Injected, formatNanos(f.Total), thousands(f.Ops.Ok))
 	}
 	r.Explanation = strings.Join(parts, ", ")
 	return r

@@ -36,14 +36,17 @@
 // was not the expected one; every other fail is dropped with its invoke, as
 // is a read of unknown outcome (it observed nothing).
 //
-// The check is porcupine.CheckOperationsVerbose with a time limit; its
-// context is honoured by making every model step fail once ctx is done, so
-// porcupine's search unwinds at once (and only a complete linearization is
-// trusted then). Each key's verdict is read from porcupine's partial
-// linearizations (a key with a complete one is valid). For an invalid key
-// the explanation replays its longest linearizable prefix and names the
-// operation that could come next in real time but that the register
-// cannot take from the state the prefix left.
+// The check runs porcupine with a time limit, in two steps: the plain
+// check, at porcupine's full speed, decides a valid history; only when it
+// finds an illegal key does a verbose run, in the time left, compute the
+// partial linearizations that name the failed keys and the illegal
+// operation. Its context is honoured by making every model step fail once
+// ctx is done, so porcupine's search unwinds at once (only a complete
+// linearization is trusted then). A key with a complete linearization is
+// valid. For an invalid key the explanation replays its longest
+// linearizable prefix and names the operation that could come next in
+// real time but that the register cannot take from the state the prefix
+// left.
 //
 // # Work and coverage (stats.go, coverage.go)
 //
@@ -66,9 +69,22 @@
 // reused once an operation returned) rather than one row per process id,
 // which grows with every info. A history of more than
 // [Options].MaxVisualizedOps operations (5,000 by default) is cut down —
-// whole keys, the failed and unfinished ones first; or, when one failed key
-// alone is too long, the operations of that key leading up to just after
-// its first illegal operation, started from the value the checker's longest
-// linearization had reached — and re-checked (at most 30 s) to draw it; a
-// banner at the top of the page says what was left out.
+// whole keys, the failed and unfinished ones first; or, when one key alone
+// is too long, its first operations, or for a failed key the operations
+// leading up to just after its first illegal operation, started from the
+// value the checker's longest linearization had reached there. Operations
+// still running where such a window is cut off keep their effect but lose
+// their observation (as if they had timed out), so a cut of a linearizable
+// key stays linearizable. The window's start value is the one
+// approximation: the page says so. The operations shown are checked again
+// (verbosely, at most 30 s; 5 s when the check itself ran out of time) to
+// draw them; a banner at the top of the page says what was left out.
+//
+// # Report (report.go, report.tmpl, svg.go)
+//
+// report.html (report.go, report.tmpl, svg.go) is
+// a static page with no external assets: the verdict in words, each
+// checker's result, counts and latency percentiles, latency and throughput
+// over time drawn as hand-written SVG with the fault windows shaded, the
+// fault coverage, and links to the other files of the results directory.
 package checker

@@ -75,20 +75,20 @@ func longest(ls [][]porcupine.Operation) []porcupine.Operation {
 func explainKey(key string, ops, prefix []porcupine.Operation) *IllegalOp {
 	state := regValue{}
 	var lastChange *porcupine.Operation
-	done := map[opMeta]bool{}
+	done := map[*opMeta]bool{}
 	for i := range prefix {
 		op := &prefix[i]
-		in, out := op.Input.(regInput), op.Output.(regOutput)
+		in, out := op.Input.(*regInput), op.Output.(*regOutput)
 		if in.F == FWrite || in.F == FCas && out.Outcome != outcomeMismatch && state == in.Arg {
 			lastChange = op
 		}
 		_, state = stepRegister(state, in, out)
-		done[op.Metadata.(opMeta)] = true
+		done[op.Metadata.(*opMeta)] = true
 	}
 	var rest []porcupine.Operation
 	minReturn := int64(Forever)
 	for _, op := range ops {
-		if !done[op.Metadata.(opMeta)] {
+		if !done[op.Metadata.(*opMeta)] {
 			rest = append(rest, op)
 			minReturn = min(minReturn, op.Return)
 		}
@@ -104,7 +104,7 @@ func explainKey(key string, ops, prefix []porcupine.Operation) *IllegalOp {
 		if fallback < 0 || op.Return < rest[fallback].Return {
 			fallback = i
 		}
-		ok, _ := stepRegister(state, op.Input.(regInput), op.Output.(regOutput))
+		ok, _ := stepRegister(state, op.Input.(*regInput), op.Output.(*regOutput))
 		if !ok && (pick < 0 || op.Return < rest[pick].Return) {
 			pick = i
 		}
@@ -116,8 +116,8 @@ func explainKey(key string, ops, prefix []porcupine.Operation) *IllegalOp {
 }
 
 func describeIllegal(key string, op porcupine.Operation, state regValue, last *porcupine.Operation, linearized, total int) *IllegalOp {
-	m := op.Metadata.(opMeta)
-	in, out := op.Input.(regInput), op.Output.(regOutput)
+	m := op.Metadata.(*opMeta)
+	in, out := op.Input.(*regInput), op.Output.(*regOutput)
 	ill := &IllegalOp{
 		Key: key, Process: m.Process, Op: describeOp(in, out),
 		InvokeIndex: m.Invoke, CompletionIndex: m.Completion, Invoked: m.Call, Completed: -1,
@@ -133,9 +133,9 @@ func describeIllegal(key string, op porcupine.Operation, state regValue, last *p
 	what += ") " + opResult(in, out)
 	after := "with the register still absent (null), as every key starts"
 	if last != nil {
-		lm := last.Metadata.(opMeta)
-		ill.LastChange = fmt.Sprintf("%s by process %d", describeOp(last.Input.(regInput), last.Output.(regOutput)), lm.Process)
-		after = fmt.Sprintf("after the %s by process %d", opNoun(last.Input.(regInput)), lm.Process)
+		lm := last.Metadata.(*opMeta)
+		ill.LastChange = fmt.Sprintf("%s by process %d", describeOp(last.Input.(*regInput), last.Output.(*regOutput)), lm.Process)
+		after = fmt.Sprintf("after the %s by process %d", opNoun(last.Input.(*regInput)), lm.Process)
 		if lm.Return != Forever {
 			after += " completed at t=" + formatNanos(lm.Return)
 		}
@@ -147,7 +147,7 @@ func describeIllegal(key string, op porcupine.Operation, state regValue, last *p
 }
 
 // opNoun names an operation: "read", "write of 5", "cas 1→2".
-func opNoun(in regInput) string {
+func opNoun(in *regInput) string {
 	switch in.F {
 	case FWrite:
 		return fmt.Sprintf("write of %d", in.New)
@@ -158,7 +158,7 @@ func opNoun(in regInput) string {
 }
 
 // opResult says what an operation observed: "returned 3", "succeeded".
-func opResult(in regInput, out regOutput) string {
+func opResult(in *regInput, out *regOutput) string {
 	switch {
 	case out.Outcome == outcomeUnknown:
 		return "had an unknown outcome"

@@ -67,6 +67,8 @@ type linearization struct {
 	keys    []string                // parts[i] is keys[i]
 	verdict []Validity              // verdict[i] is keys[i]'s
 	info    porcupine.LinearizationInfo
+	verbose bool // info holds porcupine's partial linearizations
+	lanes   bool // the operations were laid out on lanes before the check
 }
 
 func (c LinearizableChecker) check(ctx context.Context, ops []history.Op) (*linearization, error) {
@@ -78,7 +80,7 @@ func (c LinearizableChecker) check(ctx context.Context, ops []history.Op) (*line
 	if err != nil {
 		return nil, err
 	}
-	return c.checkOperations(ctx, pops), nil
+	return c.checkOperations(ctx, pops, len(pops) <= defaultMaxVisualizedOps), nil
 }
 
 func (c LinearizableChecker) limit(ctx context.Context) time.Duration {
@@ -92,31 +94,69 @@ func (c LinearizableChecker) limit(ctx context.Context) time.Duration {
 	return limit
 }
 
+// porcupineOutcome is what the porcupine runs of one check found.
 type porcupineOutcome struct {
-	res  porcupine.CheckResult
-	info porcupine.LinearizationInfo
+	res porcupine.CheckResult
+	// info is set when verbose: the partial linearizations of a verbose
+	// run, which decided every key unless decided is false.
+	info    porcupine.LinearizationInfo
+	verbose bool
+	decided bool
+	parts   [][]porcupine.Operation
 }
 
-func (c LinearizableChecker) checkOperations(ctx context.Context, pops []porcupine.Operation) *linearization {
-	limit := c.limit(ctx)
-	assignLanes(pops)
+// runPorcupine checks pops in two steps. The plain check is porcupine at
+// full speed, and for a valid history all that is needed. Only when it
+// finds an illegal key does a verbose run (in the time left) compute the
+// partial linearizations that name the failed keys and the illegal
+// operation; the visualization computes its own.
+func runPorcupine(ctx context.Context, pops []porcupine.Operation, limit time.Duration) porcupineOutcome {
 	var stop atomic.Bool
 	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	var out porcupineOutcome
+	model := registerModel(&stop, regValue{})
+	model.Partition = func(ops []porcupine.Operation) [][]porcupine.Operation {
+		out.parts = partitionByKey(ops) // reused to name the keys
+		return out.parts
+	}
 	start := time.Now()
-	res, info := porcupine.CheckOperationsVerbose(registerModel(&stop, regValue{}), pops, limit)
+	out.res = porcupine.CheckOperationsTimeout(model, pops, limit)
+	if out.res == porcupine.Illegal && ctx.Err() == nil {
+		if left := limit - time.Since(start); left > 0 {
+			var res porcupine.CheckResult
+			res, out.info = porcupine.CheckOperationsVerbose(model, pops, left)
+			out.verbose = true
+			out.decided = res == porcupine.Illegal && time.Since(start) < limit && ctx.Err() == nil
+		}
+	}
+	if ctx.Err() != nil && out.res != porcupine.Ok {
+		out.res = porcupine.Unknown // steps failed on purpose: only a complete linearization counts
+	}
+	return out
+}
+
+// checkOperations checks pops. lanes asks for the operations to be laid
+// out on lanes first (see assignLanes), for a page drawn from this check's
+// own linearizations; a large history skips it, since its page is drawn
+// from a check of its own.
+func (c LinearizableChecker) checkOperations(ctx context.Context, pops []porcupine.Operation, lanes bool) *linearization {
+	limit := c.limit(ctx)
+	if lanes {
+		assignLanes(pops)
+	}
+	start := time.Now()
+	out := runPorcupine(ctx, pops, limit)
 	elapsed := time.Since(start)
 	stopped := ctx.Err() != nil
-	if stopped && res != porcupine.Ok {
-		res = porcupine.Unknown // steps failed on purpose: only complete linearizations count
-	}
-	out := porcupineOutcome{res, info}
-	timedOut := elapsed >= limit || stopped
 
-	lin := &linearization{ops: pops, parts: partitionByKey(pops), info: out.info}
-	for _, p := range lin.parts {
-		lin.keys = append(lin.keys, p[0].Input.(regInput).Key)
+	lin := &linearization{ops: pops, parts: out.parts, info: out.info, verbose: out.verbose, lanes: lanes}
+	if lin.parts == nil {
+		lin.parts = partitionByKey(pops)
 	}
-	lin.verdict = keyVerdicts(lin.parts, out, timedOut)
+	for _, p := range lin.parts {
+		lin.keys = append(lin.keys, p[0].Input.(*regInput).Key)
+	}
+	lin.verdict = keyVerdicts(lin.parts, out)
 	d := &LinearizabilityDetails{
 		Porcupine: string(out.res), Ops: len(pops), Keys: len(lin.keys),
 		PerKey: map[string]Validity{}, Elapsed: elapsed.Round(time.Millisecond).String(),
@@ -135,7 +175,7 @@ func (c LinearizableChecker) checkOperations(ctx context.Context, pops []porcupi
 	switch out.res {
 	case porcupine.Ok:
 		lin.result.Valid = Valid
-		lin.result.Explanation = fmt.Sprintf("%d operations on %d keys are linearizable", len(pops), len(lin.keys))
+		lin.result.Explanation = fmt.Sprintf("%s operations on %s keys are linearizable", thousands(len(pops)), thousands(len(lin.keys)))
 	case porcupine.Illegal:
 		lin.result.Valid = Invalid
 		d.FirstIllegal = firstIllegal(lin)
@@ -146,8 +186,8 @@ func (c LinearizableChecker) checkOperations(ctx context.Context, pops []porcupi
 		}
 	default:
 		lin.result.Valid = Unknown
-		lin.result.Explanation = fmt.Sprintf("linearizability check timed out after %s (%d of %d keys unfinished); raise the time limit (--check-timeout) to decide",
-			limit.Round(time.Millisecond), len(d.UnknownKeys), len(lin.keys))
+		lin.result.Explanation = fmt.Sprintf("linearizability check timed out after %s (%s operations on %s keys); raise the time limit (--check-timeout) to decide",
+			limit.Round(time.Millisecond), thousands(len(pops)), thousands(len(lin.keys)))
 		if stopped {
 			lin.result.Explanation = fmt.Sprintf("linearizability check stopped after %s: %v", elapsed.Round(time.Millisecond), context.Cause(ctx))
 		}
@@ -155,13 +195,22 @@ func (c LinearizableChecker) checkOperations(ctx context.Context, pops []porcupi
 	return lin
 }
 
-// keyVerdicts reads each key's verdict from porcupine's partial
-// linearizations: a key with a complete linearization is valid. Without
-// one, it is invalid if porcupine finished in time, and unknown if the
-// time limit may have cut its search short.
-func keyVerdicts(parts [][]porcupine.Operation, out porcupineOutcome, timedOut bool) []Validity {
-	partials := out.info.PartialLinearizations()
+// keyVerdicts says each key's verdict. After a valid check every key is
+// valid. After a verbose run, a key with a complete linearization is
+// valid, and one without is invalid if the run decided, unknown if the
+// time limit may have cut its search short. Otherwise nothing is known.
+func keyVerdicts(parts [][]porcupine.Operation, out porcupineOutcome) []Validity {
 	verdicts := make([]Validity, len(parts))
+	if out.res == porcupine.Ok {
+		for i := range verdicts {
+			verdicts[i] = Valid
+		}
+		return verdicts
+	}
+	if !out.verbose {
+		return verdicts // all Unknown
+	}
+	partials := out.info.PartialLinearizations()
 	for i, p := range parts {
 		verdicts[i] = Unknown
 		if i >= len(partials) {
@@ -173,7 +222,7 @@ func keyVerdicts(parts [][]porcupine.Operation, out porcupineOutcome, timedOut b
 				break
 			}
 		}
-		if verdicts[i] == Unknown && out.res == porcupine.Illegal && !timedOut {
+		if verdicts[i] == Unknown && out.decided {
 			verdicts[i] = Invalid
 		}
 	}

@@ -71,7 +71,7 @@ func TestRegisterOperationsDropsWhatObservedNothing(t *testing.T) {
 	pops, err := RegisterOperations(pairs)
 	require.NoError(t, err)
 	require.Len(t, pops, 1, "the failed write is dropped with its invoke")
-	assert.Equal(t, FRead, pops[0].Input.(regInput).F)
+	assert.Equal(t, FRead, pops[0].Input.(*regInput).F)
 
 	info := readFixture(t, "info-write-never-ok")
 	pairs, err = Pairs(info)
@@ -93,6 +93,10 @@ func TestRegisterOperationsRejectsBadValues(t *testing.T) {
 		{"write of a string", FWrite, `"a"`, `"a"`, "want an integer"},
 		{"write of null", FWrite, `null`, `null`, "want an integer"},
 		{"cas of one value", FCas, `[1]`, `[1]`, "[expected, new]"},
+		{"cas of three values", FCas, `[1,2,3]`, `[1,2,3]`, "[expected, new]"},
+		{"cas without expected", FCas, `[,2]`, `[,2]`, "[expected, new]"},
+		{"cas to null", FCas, `[1,null]`, `[1,null]`, "[expected, new]"},
+		{"cas of an object", FCas, `{"a":1}`, `{"a":1}`, "[expected, new]"},
 		{"read of an object", FRead, `null`, `{"v":1}`, "want an integer or null"},
 		{"unknown f", "acquire", `null`, `null`, "not a register operation"},
 	}
@@ -134,7 +138,7 @@ func TestRegisterModelStep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ok, next := stepRegister(tt.state, tt.in, tt.out)
+			ok, next := stepRegister(tt.state, &tt.in, &tt.out)
 			assert.Equal(t, tt.ok, ok)
 			if ok {
 				assert.Equal(t, tt.result, next)
@@ -154,8 +158,8 @@ func TestLinearizableTimeoutIsUnknown(t *testing.T) {
 }
 
 func TestLinearizableHonoursContext(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer time.AfterFunc(20*time.Millisecond, cancel).Stop() // once the search is under way
 	res := LinearizableChecker{TimeLimit: time.Hour}.Check(ctx, hardHistory(14))
 	require.Equal(t, Unknown, res.Valid, res.Explanation)
 	assert.Contains(t, res.Explanation, "stopped after")
@@ -195,4 +199,36 @@ func TestRegisterModelIsPorcupineCompatible(t *testing.T) {
 	parts := partitionByKey(pops)
 	require.Len(t, parts, 2)
 	assert.True(t, strings.HasPrefix(RegisterModel().DescribeOperation(parts[0][0].Input, parts[0][0].Output), "write 1"))
+}
+
+func TestParseCas(t *testing.T) {
+	tests := []struct {
+		in       string
+		expected regValue
+		new      int64
+		err      bool
+	}{
+		{`[1,2]`, regValue{Set: true, V: 1}, 2, false},
+		{`[ 3 , 4 ]`, regValue{Set: true, V: 3}, 4, false},
+		{`[null,5]`, regValue{}, 5, false},
+		{`[-7,-8]`, regValue{Set: true, V: -7}, -8, false},
+		{`[1.5,2]`, regValue{}, 0, true},
+		{`[1,2,3]`, regValue{}, 0, true},
+		{`[,2]`, regValue{}, 0, true},
+		{`[1,null]`, regValue{}, 0, true},
+		{`"[1,2]"`, regValue{}, 0, true},
+		{``, regValue{}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			expected, n, err := parseCas([]byte(tt.in))
+			if tt.err {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.expected, expected)
+			assert.Equal(t, tt.new, n)
+		})
+	}
 }

@@ -51,8 +51,8 @@ func (p Pair) Latency() int64 {
 // the end of time, so the checkers see two concurrent operations, which is
 // what may really have happened.
 func Pairs(ops []history.Op) ([]Pair, error) {
-	var pairs []Pair
-	pending := map[int]int{} // process → position in pairs
+	pairs := make([]Pair, 0, len(ops)/2+1) // an invoke and a completion each
+	pending := map[int]int{}               // process → position in pairs
 	for _, op := range ops {
 		if op.IsNemesis() {
 			continue

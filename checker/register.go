@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/anishathalye/porcupine"
@@ -89,14 +90,14 @@ func RegisterModel() porcupine.Model {
 // long history, which starts where the checker's linearization was.
 func registerModel(stop *atomic.Bool, init regValue) porcupine.Model {
 	step := func(state, input, output any) (bool, any) {
-		return stepRegister(state.(regValue), input.(regInput), output.(regOutput))
+		return stepRegister(state.(regValue), input.(*regInput), output.(*regOutput))
 	}
 	if stop != nil {
 		step = func(state, input, output any) (bool, any) {
 			if stop.Load() {
 				return false, state
 			}
-			return stepRegister(state.(regValue), input.(regInput), output.(regOutput))
+			return stepRegister(state.(regValue), input.(*regInput), output.(*regOutput))
 		}
 	}
 	return porcupine.Model{
@@ -111,11 +112,11 @@ func registerModel(stop *atomic.Bool, init regValue) porcupine.Model {
 			return uint64(v.V) * 0xff51afd7ed558ccd
 		},
 		DescribeOperation: func(input, output any) string {
-			return describeOp(input.(regInput), output.(regOutput))
+			return describeOp(input.(*regInput), output.(*regOutput))
 		},
 		DescribeState: func(state any) string { return state.(regValue).String() },
 		DescribeOperationMetadata: func(m any) string {
-			if m, ok := m.(opMeta); ok {
+			if m, ok := m.(*opMeta); ok {
 				return fmt.Sprintf("process %d, ops %d–%d", m.Process, m.Invoke, m.Completion)
 			}
 			return ""
@@ -123,7 +124,7 @@ func registerModel(stop *atomic.Bool, init regValue) porcupine.Model {
 	}
 }
 
-func stepRegister(state regValue, in regInput, out regOutput) (bool, regValue) {
+func stepRegister(state regValue, in *regInput, out *regOutput) (bool, regValue) {
 	switch in.F {
 	case FRead:
 		return out.Outcome != outcomeOk || out.Read == state, state
@@ -142,7 +143,7 @@ func stepRegister(state regValue, in regInput, out regOutput) (bool, regValue) {
 	return false, state
 }
 
-func describeOp(in regInput, out regOutput) string {
+func describeOp(in *regInput, out *regOutput) string {
 	var s string
 	switch in.F {
 	case FRead:
@@ -169,15 +170,23 @@ func describeOp(in regInput, out regOutput) string {
 // to map porcupine's partitions back to keys.
 func partitionByKey(ops []porcupine.Operation) [][]porcupine.Operation {
 	at := map[string]int{}
-	var parts [][]porcupine.Operation
+	var sizes []int
 	for _, op := range ops {
-		k := op.Input.(regInput).Key
+		k := op.Input.(*regInput).Key
 		i, ok := at[k]
 		if !ok {
-			i = len(parts)
+			i = len(sizes)
 			at[k] = i
-			parts = append(parts, nil)
+			sizes = append(sizes, 0)
 		}
+		sizes[i]++
+	}
+	parts := make([][]porcupine.Operation, len(sizes))
+	for i, n := range sizes {
+		parts[i] = make([]porcupine.Operation, 0, n)
+	}
+	for _, op := range ops {
+		i := at[op.Input.(*regInput).Key]
 		parts[i] = append(parts[i], op)
 	}
 	return parts
@@ -195,20 +204,29 @@ func partitionByKey(ops []porcupine.Operation) [][]porcupine.Operation {
 // It returns an error wrapping ErrBadHistory for a value of the wrong
 // shape or an f other than read, write and cas.
 func RegisterOperations(pairs []Pair) ([]porcupine.Operation, error) {
-	out := make([]porcupine.Operation, 0, len(pairs))
+	// Inputs, outputs and metadata live in three slices, so that boxing
+	// them in porcupine's interfaces costs a pointer, not an allocation.
+	ins := make([]regInput, len(pairs))
+	outs := make([]regOutput, len(pairs))
+	metas := make([]opMeta, len(pairs))
+	ops := make([]porcupine.Operation, 0, len(pairs))
 	for _, p := range pairs {
-		op, keep, err := registerOperation(p)
+		n := len(ops)
+		keep, err := registerOperation(p, &ins[n], &outs[n], &metas[n])
 		if err != nil {
 			return nil, err
 		}
 		if keep {
-			out = append(out, op)
+			ops = append(ops, porcupine.Operation{
+				ClientId: p.Invoke.Process, Input: &ins[n], Call: metas[n].Call,
+				Output: &outs[n], Return: metas[n].Return, Metadata: &metas[n],
+			})
 		}
 	}
-	return out, nil
+	return ops, nil
 }
 
-func registerOperation(p Pair) (porcupine.Operation, bool, error) {
+func registerOperation(p Pair, in *regInput, out *regOutput, meta *opMeta) (bool, error) {
 	inv, done := p.Invoke, p.Completion
 	outcome := outcomeOk
 	switch p.Outcome() {
@@ -216,51 +234,54 @@ func registerOperation(p Pair) (porcupine.Operation, bool, error) {
 		outcome = outcomeUnknown
 	case history.Fail:
 		if inv.F != FCas || done.Error != history.ErrorMismatch {
-			return porcupine.Operation{}, false, nil
+			return false, nil
 		}
 		outcome = outcomeMismatch
 	}
-	in := regInput{Key: inv.Key, F: inv.F}
-	var out regOutput
-	out.Outcome = outcome
+	*in = regInput{Key: inv.Key, F: inv.F}
+	*out = regOutput{Outcome: outcome}
 	var err error
 	switch inv.F {
 	case FRead:
 		if outcome == outcomeUnknown {
-			return porcupine.Operation{}, false, nil
+			return false, nil
 		}
 		out.Read, err = parseRegValue(done.Value)
 		if err != nil {
-			return porcupine.Operation{}, false, fmt.Errorf("%w: op %d: read returned %s: %v", ErrBadHistory, done.Index, done.Value, err)
+			return false, fmt.Errorf("%w: op %d: read returned %s: %v", ErrBadHistory, done.Index, done.Value, err)
 		}
 	case FWrite:
 		var v regValue
 		v, err = parseRegValue(inv.Value)
 		if err != nil || !v.Set {
-			return porcupine.Operation{}, false, fmt.Errorf("%w: op %d: write of %s: want an integer", ErrBadHistory, inv.Index, inv.Value)
+			return false, fmt.Errorf("%w: op %d: write of %s: want an integer", ErrBadHistory, inv.Index, inv.Value)
 		}
 		in.New = v.V
 	case FCas:
 		in.Arg, in.New, err = parseCas(inv.Value)
 		if err != nil {
-			return porcupine.Operation{}, false, fmt.Errorf("%w: op %d: cas of %s: %v", ErrBadHistory, inv.Index, inv.Value, err)
+			return false, fmt.Errorf("%w: op %d: cas of %s: %v", ErrBadHistory, inv.Index, inv.Value, err)
 		}
 	default:
-		return porcupine.Operation{}, false, fmt.Errorf("%w: op %d: f %q is not a register operation (read, write, cas); is this a register history?", ErrBadHistory, inv.Index, inv.F)
+		return false, fmt.Errorf("%w: op %d: f %q is not a register operation (read, write, cas); is this a register history?", ErrBadHistory, inv.Index, inv.F)
 	}
-	meta := opMeta{Invoke: inv.Index, Completion: -1, Process: inv.Process, Call: inv.Time, Return: Forever}
-	if outcome != outcomeUnknown || !p.Open {
+	*meta = opMeta{Invoke: inv.Index, Completion: -1, Process: inv.Process, Call: inv.Time, Return: Forever}
+	if !p.Open {
 		meta.Completion = done.Index
 	}
 	if outcome != outcomeUnknown {
 		meta.Return = done.Time
 	}
-	return porcupine.Operation{
-		ClientId: inv.Process, Input: in, Call: meta.Call, Output: out, Return: meta.Return, Metadata: meta,
-	}, true, nil
+	return true, nil
 }
 
 func parseRegValue(raw json.RawMessage) (regValue, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return regValue{}, nil
+	}
+	if n, err := strconv.ParseInt(string(raw), 10, 64); err == nil { // the common case, without reflection
+		return regValue{Set: true, V: n}, nil
+	}
 	var v *int64
 	if err := json.Unmarshal(orNull(raw), &v); err != nil {
 		return regValue{}, fmt.Errorf("want an integer or null")
@@ -272,6 +293,15 @@ func parseRegValue(raw json.RawMessage) (regValue, error) {
 }
 
 func parseCas(raw json.RawMessage) (regValue, int64, error) {
+	if a, b, ok := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(string(raw), "["), "]"), ","); ok && len(raw) > 2 && raw[0] == '[' {
+		// The common case, [expected,new] as the recorder writes it.
+		a = strings.TrimSpace(a)
+		expected, err1 := parseRegValue(json.RawMessage(a))
+		n, err2 := strconv.ParseInt(strings.TrimSpace(b), 10, 64)
+		if a != "" && err1 == nil && err2 == nil {
+			return expected, n, nil
+		}
+	}
 	var pair []*int64
 	if err := json.Unmarshal(orNull(raw), &pair); err != nil || len(pair) != 2 || pair[1] == nil {
 		return regValue{}, 0, fmt.Errorf("want [expected, new] with new an integer")

@@ -160,12 +160,14 @@ func (c StatsChecker) check(s Stats) Result {
 	switch {
 	case s.Ops.Ok == 0:
 		r.Valid = Unknown
-		r.Explanation = fmt.Sprintf("too little work: no client operation succeeded (%d ops: %d fail, %d info)", s.Ops.Total, s.Ops.Fail, s.Ops.Info)
+		r.Explanation = fmt.Sprintf("too little work: no client operation succeeded (%s ops: %s fail, %s info)",
+			thousands(s.Ops.Total), thousands(s.Ops.Fail), thousands(s.Ops.Info))
 	case s.FaultWindows > 0 && s.OkDuringFaults == 0:
 		r.Valid = Unknown
 		r.Explanation = fmt.Sprintf("too little work: no client operation succeeded while a fault was active (%d fault windows)", s.FaultWindows)
 	default:
-		r.Explanation = fmt.Sprintf("%d ops (%d ok, %d fail, %d info), %d ok while a fault was active", s.Ops.Total, s.Ops.Ok, s.Ops.Fail, s.Ops.Info, s.OkDuringFaults)
+		r.Explanation = fmt.Sprintf("%s ops (%s ok, %s fail, %s info), %s ok while a fault was active",
+			thousands(s.Ops.Total), thousands(s.Ops.Ok), thousands(s.Ops.Fail), thousands(s.Ops.Info), thousands(s.OkDuringFaults))
 	}
 	return r
 }

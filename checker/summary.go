@@ -117,12 +117,14 @@ func Check(ctx context.Context, ops []history.Op, opts Options) (*Summary, error
 		Workload: opts.Workload, TornTail: opts.TornTail, ops: ops, maxVisual: opts.MaxVisualizedOps, timeLimit: opts.TimeLimit,
 		stats: ComputeStats(ops, pairs, windows),
 	}
+	cov := ComputeCoverage(ops, pairs, windows, opts.RequestedFaults)
 	if opts.Workload == WorkloadRegister {
 		pops, err := RegisterOperations(pairs)
 		if err != nil {
 			return nil, err
 		}
-		s.lin = LinearizableChecker{TimeLimit: opts.TimeLimit}.checkOperations(ctx, pops)
+		pairs = nil // nothing needs them now: spare the collector scanning them during the search
+		s.lin = LinearizableChecker{TimeLimit: opts.TimeLimit}.checkOperations(ctx, pops, len(pops) <= opts.MaxVisualizedOps)
 		s.Results = append(s.Results, s.lin.result)
 	}
 	for _, c := range opts.Checkers {
@@ -132,7 +134,6 @@ func Check(ctx context.Context, ops []history.Op, opts Options) (*Summary, error
 		}
 		s.Results = append(s.Results, r)
 	}
-	cov := ComputeCoverage(ops, pairs, windows, opts.RequestedFaults)
 	s.Results = append(s.Results, StatsChecker{}.check(s.stats), CoverageChecker{Requested: opts.RequestedFaults}.check(cov))
 	s.Ops = s.stats.Ops
 	s.Faults = FaultSummary{Windows: windows, Coverage: cov}

@@ -1,10 +1,12 @@
 package checker
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -208,4 +210,20 @@ func TestThousands(t *testing.T) {
 	for in, want := range map[int]string{0: "0", 12: "12", 999: "999", 1000: "1,000", 12345: "12,345", 1234567: "1,234,567", -4321: "-4,321"} {
 		assert.Equal(t, want, thousands(in))
 	}
+}
+
+// TestCheckKilledRun reads a history cut off mid-line, as a SIGKILL leaves
+// it, with an operation still outstanding, and checks it.
+func TestCheckKilledRun(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "unfinished-write-ok.jsonl"))
+	require.NoError(t, err)
+	raw = append(raw, []byte(`{"index":3,"time":4000000,"process":1,"type":"inv`)...)
+	h, err := history.Read(bytes.NewReader(raw))
+	require.NoError(t, err)
+	require.True(t, h.TornTail)
+	s, err := Check(context.Background(), h.Ops, Options{TornTail: h.TornTail})
+	require.NoError(t, err)
+	assert.Equal(t, Valid, s.Valid, s.VerdictLine())
+	assert.Equal(t, OpCounts{Total: 2, Ok: 1, Info: 1, Open: 1}, s.Ops)
+	assert.True(t, strings.HasSuffix(s.VerdictLine(), "(the history's torn last line was dropped)"))
 }

@@ -23,6 +23,10 @@ const defaultMaxVisualizedOps = 5000
 // page shows.
 const visualizationTimeLimit = 30 * time.Second
 
+// undecidedRecheckLimit bounds that re-check when the check itself ran out
+// of time: the page then shows how far porcupine got.
+const undecidedRecheckLimit = 5 * time.Second
+
 // ErrNoLinearization is returned by WriteLinearizability for a workload
 // without a linearizability check.
 var ErrNoLinearization = errors.New("no linearizability check for this workload")
@@ -74,21 +78,34 @@ func (v visualized) banner() string {
 func (s *Summary) visualization(ctx context.Context) visualized {
 	lin := s.lin
 	v := visualized{totalOps: len(lin.ops), totalKeys: len(lin.keys), verdict: lin.result.Valid.String(), model: RegisterModel()}
-	if len(lin.ops) <= s.maxVisual {
+	switch {
+	case len(lin.ops) <= s.maxVisual && lin.verbose && lin.lanes:
 		v.shownOps, v.shownKeys, v.info = len(lin.ops), len(lin.keys), lin.info
-	} else {
+	case len(lin.ops) <= s.maxVisual:
+		v.shownOps, v.shownKeys = len(lin.ops), len(lin.keys)
+		v.info = s.recheck(ctx, lin.ops, regValue{})
+	default:
 		ops, init, keys, note := s.selectOps()
 		v.shownOps, v.shownKeys, v.note = len(ops), keys, note
 		assignLanes(ops)
-		limit := min(visualizationTimeLimit, LinearizableChecker{TimeLimit: s.timeLimit}.limit(ctx))
-		var stop atomic.Bool
-		defer context.AfterFunc(ctx, func() { stop.Store(true) })()
-		v.model = registerModel(&stop, init)
-		_, v.info = porcupine.CheckOperationsVerbose(v.model, ops, limit)
+		v.info = s.recheck(ctx, ops, init)
 		v.model = registerModel(nil, init)
 	}
 	v.info.AddAnnotations(s.faultAnnotations())
 	return v
+}
+
+// recheck runs a verbose check of ops for the page: within
+// visualizationTimeLimit and the check's own limit, and stopping with ctx.
+func (s *Summary) recheck(ctx context.Context, ops []porcupine.Operation, init regValue) porcupine.LinearizationInfo {
+	limit := min(visualizationTimeLimit, LinearizableChecker{TimeLimit: s.timeLimit}.limit(ctx))
+	if s.lin.result.Valid == Unknown {
+		limit = min(limit, undecidedRecheckLimit) // it did not finish before: do not wait as long again
+	}
+	var stop atomic.Bool
+	defer context.AfterFunc(ctx, func() { stop.Store(true) })()
+	_, info := porcupine.CheckOperationsVerbose(registerModel(&stop, init), ops, limit)
+	return info
 }
 
 // selectOps picks at most maxVisual operations: whole keys, failed ones
@@ -169,24 +186,54 @@ func (s *Summary) keyOrder() []int {
 func (s *Summary) window(k int) ([]porcupine.Operation, regValue, string) {
 	lin := s.lin
 	part := lin.parts[k]
-	end := len(part)
-	if fi := lin.details.FirstIllegal; fi != nil && fi.Key == lin.keys[k] {
-		stop := fi.Completed
-		if stop < 0 {
-			stop = fi.Invoked
-		}
-		end = 0
-		for end < len(part) && part[end].Call <= stop {
-			end++
-		}
-		end = min(len(part), end+s.maxVisual/10) // a little context after it
+	fi := lin.details.FirstIllegal
+	if fi == nil || fi.Key != lin.keys[k] || !lin.verbose {
+		// Nothing illegal to centre on (valid, or undecided): the key's
+		// first operations, which start from the absent value for sure.
+		ops := cutBefore(part[:s.maxVisual], part[s.maxVisual].Call)
+		note := fmt.Sprintf("Key %s alone has %s operations: showing its first %s (in invoke order; those still running where the page cuts off are drawn with an unknown outcome, reads among them left out); %s operations on it and every other key were left out of the page but checked. %s.",
+			lin.keys[k], thousands(len(part)), thousands(s.maxVisual), thousands(len(lin.ops)-len(ops)), summaryOfKeys(lin))
+		return ops, regValue{}, note
 	}
+	stop := fi.Completed
+	if stop < 0 {
+		stop = fi.Invoked
+	}
+	end := 0
+	for end < len(part) && part[end].Call <= stop {
+		end++
+	}
+	end = min(len(part), end+s.maxVisual/10) // a little context after it
 	start := max(0, end-s.maxVisual)
 	ops := append([]porcupine.Operation(nil), part[start:end]...)
+	if end < len(part) {
+		ops = cutBefore(ops, part[end].Call)
+	}
 	init := s.stateBefore(k, ops)
 	note := fmt.Sprintf("Key %s alone has %s operations: showing operations %s–%s of it (in invoke order), around its first illegal operation; %s operations on it and every other key were left out of the page but checked. The window starts from the value %s, which the checker's longest linearization had reached by then.",
 		lin.keys[k], thousands(len(part)), thousands(start+1), thousands(end), thousands(len(lin.ops)-len(ops)), init)
 	return ops, init, note
+}
+
+// cutBefore makes ops — invoked before cut, the operations invoked at or
+// after it being left out — checkable on their own: an operation still
+// running at the cut may have depended on one left out (a read may have
+// seen a later write), so it keeps its effect but loses its observation,
+// as if it had timed out. If the whole history is linearizable, so is the
+// cut one.
+func cutBefore(ops []porcupine.Operation, cut int64) []porcupine.Operation {
+	out := make([]porcupine.Operation, 0, len(ops))
+	for _, op := range ops {
+		if op.Return >= cut {
+			in := op.Input.(*regInput)
+			if in.F == FRead {
+				continue // a read of unknown outcome observes nothing
+			}
+			op.Output, op.Return = &regOutput{Outcome: outcomeUnknown}, Forever
+		}
+		out = append(out, op)
+	}
+	return out
 }
 
 // stateBefore replays key k's longest partial linearization up to its
@@ -201,15 +248,15 @@ func (s *Summary) stateBefore(k int, window []porcupine.Operation) regValue {
 	if k >= len(partials) {
 		return state
 	}
-	in := map[opMeta]bool{}
+	in := map[*opMeta]bool{}
 	for _, op := range window {
-		in[op.Metadata.(opMeta)] = true
+		in[op.Metadata.(*opMeta)] = true
 	}
 	for _, op := range longest(partials[k]) {
-		if in[op.Metadata.(opMeta)] || op.Return >= window[0].Call {
+		if in[op.Metadata.(*opMeta)] || op.Return >= window[0].Call {
 			break
 		}
-		_, state = stepRegister(state, op.Input.(regInput), op.Output.(regOutput))
+		_, state = stepRegister(state, op.Input.(*regInput), op.Output.(*regOutput))
 	}
 	return state
 }

@@ -21,6 +21,7 @@ type pageData struct {
 			ClientId    int
 			Description string
 		}
+		PartialLinearizations [][]struct{ Index int }
 	}
 	Annotations []struct {
 		Tag         string
@@ -82,6 +83,24 @@ func TestWriteLinearizability(t *testing.T) {
 		assert.LessOrEqual(t, shownOps(d), 300)
 		assert.Contains(t, page, "Key k0 alone has")
 		assert.Contains(t, page, "read → -1")
+	})
+	t.Run("one long valid key shows its first operations", func(t *testing.T) {
+		ops := genRegisterHistory(genSpec{Seed: 7, Ops: 1500, Keys: 1, Procs: 6, Corrupt: -1, InfoPct: 2, FailPct: 2})
+		opts := DefaultOptions()
+		opts.MaxVisualizedOps = 200
+		page, d := writePage(t, ops, opts)
+		assert.LessOrEqual(t, shownOps(d), 200)
+		assert.Contains(t, page, "showing its first 200")
+		require.Len(t, d.Partitions, 1)
+		longest := 0
+		for _, l := range d.Partitions[0].PartialLinearizations {
+			longest = max(longest, len(l))
+		}
+		assert.Equal(t, shownOps(d), longest, "a prefix of a valid key is linearizable from the absent value")
+	})
+	t.Run("empty history", func(t *testing.T) {
+		_, d := writePage(t, nil, DefaultOptions())
+		assert.Zero(t, shownOps(d))
 	})
 	t.Run("valid large history shows the first keys", func(t *testing.T) {
 		ops := genRegisterHistory(genSpec{Seed: 5, Ops: 2000, Keys: 10, Procs: 6, Corrupt: -1, InfoPct: 2, FailPct: 2})

@@ -14,8 +14,17 @@
 // The client takes no context; every call runs with a deadline (see call).
 //
 // Every directed link gets its own proxy (Net.AddLink), named "from->to"
-// after a prefix unique to the run: client→node and node→node. A link whose
-// From is not one of the nemesis's nodes is a client link.
+// after a prefix unique to the run: client→node (e.g. "client->n1") and
+// node→node. A link whose From is not one of the nemesis's nodes is a
+// client link. Net.Close deletes the run's proxies, so an external
+// Toxiproxy is left as it was found.
+//
+// Two behaviours of Toxiproxy to know: removing a timeout toxic closes the
+// connections it blackholed (its Cleanup), so after a partition heals the
+// nodes reconnect rather than resume their old connections; and the
+// bandwidth toxic logs a trace line to zerolog's global logger (stderr)
+// when it is interrupted, which this package does not silence because that
+// would change a global.
 //
 // # The catalog
 //

@@ -20,11 +20,14 @@ func (w slogWriter) Write(p []byte) (int, error) {
 		w.logger.Debug("toxiproxy", "line", string(bytes.TrimSpace(p)))
 		return len(p), nil
 	}
+	// Under a nemesis, Toxiproxy's warnings and errors are the faults at
+	// work — a connection cut by a heal, an upstream killed on purpose — so
+	// they are logged one level lower than Toxiproxy rates them.
 	level := slog.LevelDebug
 	switch line["level"] {
-	case "warn":
-		level = slog.LevelWarn
-	case "error", "fatal", "panic":
+	case "error":
+		level = slog.LevelInfo
+	case "fatal", "panic":
 		level = slog.LevelError
 	}
 	msg, _ := line["message"].(string)

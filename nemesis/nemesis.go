@@ -24,7 +24,7 @@ type Recorder interface {
 // Recorder receives every fault start and end (nil records nothing).
 type Deps struct {
 	Net       *Net
-	Nodes     []string // the nodes; defaults to Processes.Nodes()
+	Nodes     []string // the nodes network faults act on; defaults to Processes.Nodes()
 	Processes Processes
 	Leader    LeaderFinder
 	Recorder  Recorder
@@ -38,6 +38,7 @@ type Nemesis struct {
 	deps       Deps
 	log        *slog.Logger
 	nodes      []string
+	procNodes  []string // the nodes process faults act on
 	kinds      []string
 	topologies []string
 	targets    []string
@@ -77,8 +78,14 @@ func New(cfg Config, deps Deps) (*Nemesis, error) {
 		procBusy: make(chan struct{}, 1),
 		active:   map[int64]*activeFault{},
 	}
-	if len(n.nodes) == 0 && deps.Processes != nil {
-		n.nodes = sorted(deps.Processes.Nodes())
+	if deps.Processes != nil {
+		n.procNodes = sorted(deps.Processes.Nodes())
+	}
+	if len(n.nodes) == 0 {
+		n.nodes = n.procNodes
+	}
+	if len(n.procNodes) == 0 {
+		n.procNodes = n.nodes
 	}
 	kinds, err := n.offeredKinds()
 	if err != nil {

@@ -2,6 +2,7 @@ package nemesis
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -229,4 +230,41 @@ func TestRunWithNoFaultsWaits(t *testing.T) {
 	defer cancel()
 	require.NoError(t, nem.Run(ctx))
 	assert.Empty(t, nem.Plan(3))
+}
+
+// A run recorded through a real history file reads back as closed fault
+// windows, in the format the checker reads.
+func TestRunRecordsIntoAHistoryFile(t *testing.T) {
+	n, nodes := cluster(t)
+	path := filepath.Join(t.TempDir(), "history.jsonl")
+	w, err := history.Create(path)
+	require.NoError(t, err)
+	cfg := DefaultConfig()
+	cfg.Interval = 50 * time.Millisecond
+	nem, err := New(cfg, Deps{Net: n, Nodes: nodes, Recorder: w})
+	require.NoError(t, err)
+	ctx, cancel := ctxUntil(testCtx(t, 20*time.Second), func() bool { return w.Len() >= 4 })
+	defer cancel()
+	require.NoError(t, nem.Run(ctx))
+	require.NoError(t, w.Close())
+
+	h, err := history.ReadFile(path)
+	require.NoError(t, err)
+	started := checkPaired(t, h.Ops)
+	assert.Equal(t, nem.Plan(len(started))[0].Fault, started[0])
+	var v struct {
+		ID       *int64     `json:"id"`
+		Topology string     `json:"topology"`
+		Groups   [][]string `json:"groups"`
+		Latency  *int64     `json:"latency_ms"`
+		Links    []string   `json:"links"`
+	}
+	require.NoError(t, json.Unmarshal(h.Ops[0].Value, &v))
+	require.NotNil(t, v.ID)
+	if h.Ops[0].F == FaultPartition {
+		assert.NotEmpty(t, v.Topology)
+	} else {
+		assert.NotNil(t, v.Latency)
+		assert.NotEmpty(t, v.Links)
+	}
 }

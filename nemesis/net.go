@@ -143,7 +143,7 @@ func (n *Net) addToxic(ctx context.Context, link Link, name, typ, stream string,
 	n.mu.Lock()
 	n.toxics[toxicRef{link, name}] = struct{}{}
 	n.mu.Unlock()
-	_, err := call(ctx, n, fmt.Sprintf("adding %s toxic %s to %s", typ, name, link), func() (*toxiclient.Toxic, error) {
+	_, err := call(detached(ctx), n, fmt.Sprintf("adding %s toxic %s to %s", typ, name, link), func() (*toxiclient.Toxic, error) {
 		return p.AddToxic(name, typ, stream, 1, toxiclient.Attributes(attrs))
 	})
 	return err
@@ -158,7 +158,7 @@ func (n *Net) removeToxic(ctx context.Context, link Link, name string) error {
 	if !ok {
 		return fmt.Errorf("removing toxic %s: %w: %s", name, ErrUnknownLink, link)
 	}
-	_, err := call(ctx, n, fmt.Sprintf("removing toxic %s from %s", name, link), func() (struct{}, error) {
+	_, err := call(detached(ctx), n, fmt.Sprintf("removing toxic %s from %s", name, link), func() (struct{}, error) {
 		return struct{}{}, p.RemoveToxic(name)
 	})
 	if err != nil && !isNotFound(err) {
@@ -241,6 +241,12 @@ func (n *Net) Close(ctx context.Context) error {
 	}
 	return errors.Join(errs...)
 }
+
+// detached keeps ctx's values but not its cancellation, for calls that
+// change the proxies: abandoning one halfway would leave the server in a
+// state this Net does not know (a toxic added after HealAll looked for
+// it). call still bounds it by the Net's timeout.
+func detached(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
 
 // call runs one blocking client call with a deadline: the client package
 // takes no context, so the call runs on its own goroutine and call returns

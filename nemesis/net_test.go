@@ -1,6 +1,7 @@
 package nemesis
 
 import (
+	"net"
 	"testing"
 	"time"
 
@@ -31,4 +32,32 @@ func TestConnectUnreachable(t *testing.T) {
 	_, err := Connect(ctx, "http://127.0.0.1:1")
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "omit --toxiproxy")
+}
+
+func TestServerCloseStopsProxies(t *testing.T) {
+	ctx := testCtx(t, 10*time.Second)
+	srv, err := StartServer(ctx, testLogger(t))
+	require.NoError(t, err)
+	n, err := Connect(ctx, srv.URL())
+	require.NoError(t, err)
+	addr, err := n.AddLink(ctx, "client", "n1", startEcho(t).Addr())
+	require.NoError(t, err)
+
+	require.NoError(t, srv.Close())
+	require.NoError(t, srv.Close(), "Close twice is harmless")
+	_, err = net.DialTimeout("tcp", addr, time.Second)
+	assert.Error(t, err, "the proxy no longer listens")
+	_, err = Connect(ctx, srv.URL())
+	assert.ErrorIs(t, err, ErrUnreachable)
+}
+
+func TestAddLinkRejectsBadNames(t *testing.T) {
+	n := startNet(t)
+	ctx := testCtx(t, 5*time.Second)
+	for _, from := range []string{"", "a->b", "a/b", "a b"} {
+		_, err := n.AddLink(ctx, from, "n1", "127.0.0.1:1")
+		assert.Error(t, err, "from %q", from)
+	}
+	_, err := n.ListenAddr(Link{"x", "y"})
+	assert.ErrorIs(t, err, ErrUnknownLink)
 }

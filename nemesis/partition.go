@@ -24,28 +24,26 @@ type Partition struct {
 	flaps    int
 	hold     time.Duration
 
-	mu       sync.Mutex
-	split    Split
-	resolved string // the node isolate-leader isolated
-	set      toxicSet
-	stop     context.CancelFunc
-	flapDone chan struct{}
-	flapErr  error
+	mu          sync.Mutex
+	split       Split
+	resolved    string // the node isolate-leader isolated
+	leaderKnown bool   // false when no leader was found and resolved is the fallback
+	set         toxicSet
+	stop        context.CancelFunc
+	flapDone    chan struct{}
+	flapErr     error
 }
 
 // Name is "partition".
 func (p *Partition) Name() string { return FaultPartition }
 
 // Inject works out the topology's cuts (asking for the leader where the
-// topology needs one) and blackholes them.
+// topology needs one; see findLeader for when there is none) and
+// blackholes them.
 func (p *Partition) Inject(ctx context.Context) error {
-	leader := p.order[0]
+	leader, known := p.order[0], true
 	if p.topology == TopologyIsolateLeader {
-		l, err := p.leader.Leader(ctx)
-		if err != nil {
-			return fmt.Errorf("partition %s: finding the leader: %w", p.topology, err)
-		}
-		leader = l
+		leader, known = findLeader(ctx, p.leader, p.order)
 	}
 	split := topologies[p.topology].split(p.order, leader)
 	set := toxicSet{
@@ -56,7 +54,7 @@ func (p *Partition) Inject(ctx context.Context) error {
 		places: blackholePlaces(split.Cuts, linkSet(p.net)),
 	}
 	p.mu.Lock()
-	p.split, p.set, p.resolved = split, set, leader
+	p.split, p.set, p.resolved, p.leaderKnown = split, set, leader, known
 	p.mu.Unlock()
 	if err := set.add(ctx); err != nil {
 		return fmt.Errorf("partition %s: %w", p.topology, err)
@@ -136,6 +134,9 @@ func (p *Partition) Describe() map[string]any {
 	d["cuts"] = cuts
 	if p.topology == TopologyIsolateLeader {
 		d["leader"] = p.resolved
+		if !p.leaderKnown {
+			d["leader_unknown"] = true
+		}
 	}
 	if p.topology == TopologyFlapping {
 		d["flaps"] = p.flaps

@@ -1,6 +1,8 @@
 package nemesis
 
 import (
+	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -194,4 +196,22 @@ func TestIsolateLeaderAsksForTheLeader(t *testing.T) {
 	d := p.Describe()
 	assert.Equal(t, "n2", d["leader"])
 	assert.Equal(t, [][]string{{"n2"}, {"n1"}}, d["groups"])
+}
+
+// noLeader is a LeaderFinder during an election.
+type noLeader struct{}
+
+func (noLeader) Leader(context.Context) (string, error) { return "", errors.New("no leader elected") }
+
+func TestIsolateLeaderWithoutALeaderFallsBackToTheSeedsNode(t *testing.T) {
+	n, _, _, _, _ := twoNodes(t)
+	for _, finder := range []LeaderFinder{noLeader{}, staticLeader("10.0.0.9:7000")} {
+		p := &Partition{net: n, id: 1, topology: TopologyIsolateLeader, order: []string{"n2", "n1"}, leader: finder}
+		ctx := testCtx(t, 10*time.Second)
+		require.NoError(t, p.Inject(ctx))
+		d := p.Describe()
+		assert.Equal(t, "n2", d["leader"])
+		assert.Equal(t, true, d["leader_unknown"])
+		require.NoError(t, p.Heal(ctx))
+	}
 }

@@ -22,12 +22,15 @@ type planner struct {
 	r          *rand.Rand
 	cfg        Config
 	nodes      []string
+	procNodes  []string
 	kinds      []string
 	topologies []string
 	targets    []string
 
 	at       time.Duration // the next step's start
 	procFree time.Duration // when the last planned process fault ends
+	round    []string      // the kinds still to come in this round
+	topoRnd  []string      // the topologies still to come in this round
 }
 
 // planSeed mixes into the PCG stream so the nemesis's draws differ from
@@ -39,6 +42,7 @@ func newPlanner(n *Nemesis) *planner {
 		r:          rand.New(rand.NewPCG(uint64(n.cfg.Seed), planSeed)),
 		cfg:        n.cfg,
 		nodes:      n.nodes,
+		procNodes:  n.procNodes,
 		kinds:      n.kinds,
 		topologies: n.topologies,
 		targets:    n.targets,
@@ -46,12 +50,31 @@ func newPlanner(n *Nemesis) *planner {
 	}
 }
 
+// nextKind deals the fault kinds in rounds, each a seeded shuffle of every
+// kind, so that every requested fault is injected once in the first
+// len(kinds) steps — a short run still covers what the user asked for —
+// while the order stays random.
+func (p *planner) nextKind() string { return deal(p.r, &p.round, p.kinds) }
+
+// nextTopology deals the partition topologies the same way.
+func (p *planner) nextTopology() string { return deal(p.r, &p.topoRnd, p.topologies) }
+
+// deal takes the next of all, in rounds of seeded shuffles.
+func deal(r *rand.Rand, round *[]string, all []string) string {
+	if len(*round) == 0 {
+		*round = shuffled(r, all)
+	}
+	next := (*round)[0]
+	*round = (*round)[1:]
+	return next
+}
+
 // next draws the next step. Without overlap, faults alternate with quiet
 // gaps of one Interval. With overlap the next fault starts ½ to 2
 // Intervals after this one, so faults sometimes overlap; process faults
 // never overlap each other, so a node is not paused while it is dead.
 func (p *planner) next() Step {
-	kind := pick(p.r, p.kinds)
+	kind := p.nextKind()
 	hold := p.cfg.Interval
 	at := p.at
 	sp := faultKinds[kind].draw(p)

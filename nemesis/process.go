@@ -57,25 +57,22 @@ type processFault struct {
 	start  func(ctx context.Context, node string) error
 	end    func(ctx context.Context, node string) error
 
-	mu       sync.Mutex
-	nodes    []string // the targets, once resolved
-	affected []string // nodes started and not yet ended
+	mu          sync.Mutex
+	nodes       []string // the targets, once resolved
+	leaderKnown bool     // false when no leader was found and nodes is the fallback
+	affected    []string // nodes started and not yet ended
 }
 
 // Inject resolves the targets and acts on all of them at once, so that a
 // whole-cluster kill is one crash rather than a rolling one.
 func (f *processFault) Inject(ctx context.Context) error {
-	leader := ""
+	leader, known := "", true
 	if f.target == TargetLeader {
-		l, err := f.leader.Leader(ctx)
-		if err != nil {
-			return fmt.Errorf("%s %s: finding the leader: %w", f.kind, f.target, err)
-		}
-		leader = l
+		leader, known = findLeader(ctx, f.leader, f.order)
 	}
 	nodes := TargetNodes(f.target, f.order, leader)
 	f.mu.Lock()
-	f.nodes = nodes
+	f.nodes, f.leaderKnown = nodes, known
 	f.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, node := range nodes {
@@ -117,5 +114,9 @@ func (f *processFault) Heal(ctx context.Context) error {
 func (f *processFault) Describe() map[string]any {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return map[string]any{"target": f.target, "nodes": f.nodes}
+	d := map[string]any{"target": f.target, "nodes": f.nodes}
+	if !f.leaderKnown {
+		d["leader_unknown"] = true
+	}
+	return d
 }

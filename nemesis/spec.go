@@ -23,7 +23,7 @@ type partitionSpec struct {
 
 func drawPartition(p *planner) spec {
 	return partitionSpec{
-		Topology: pick(p.r, p.topologies),
+		Topology: p.nextTopology(),
 		Order:    shuffled(p.r, p.nodes),
 		Flaps:    p.cfg.Flaps,
 	}
@@ -83,7 +83,7 @@ type processSpec struct {
 
 func processDraw(kind string) func(*planner) spec {
 	return func(p *planner) spec {
-		return processSpec{Kind: kind, Target: pick(p.r, p.targets), Order: shuffled(p.r, p.nodes)}
+		return processSpec{Kind: kind, Target: pick(p.r, p.targets), Order: shuffled(p.r, p.procNodes)}
 	}
 }
 

@@ -31,6 +31,9 @@ func (s toxicSet) add(ctx context.Context) error {
 		return fmt.Errorf("adding %s: %w", s.name, ErrNoLinks)
 	}
 	for _, p := range s.places {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("adding %s: %w", s.name, err)
+		}
 		if err := s.net.addToxic(ctx, p.link, s.toxicName(p), s.typ, p.stream, s.attrs); err != nil {
 			return err
 		}

@@ -97,11 +97,32 @@ func ParseBreakerSwitch(s string) (bool, error) {
 	return false, fmt.Errorf("%w: --breaker %q: want on or off", ErrBadInput, s)
 }
 
+// OnOff is a boolean flag spelled on|off; it satisfies pflag.Value, so the
+// CLI can bind --breaker with f.Var(runner.OnOff{B: &cfg.Enabled}, …).
+type OnOff struct{ B *bool }
+
+func (v OnOff) String() string {
+	if v.B == nil {
+		return "off"
+	}
+	return onOff(*v.B)
+}
+
+// Set parses on or off.
+func (v OnOff) Set(s string) error {
+	b, err := ParseBreakerSwitch(s)
+	if err == nil {
+		*v.B = b
+	}
+	return err
+}
+
+// Type names the flag's values in help.
+func (v OnOff) Type() string { return "on|off" }
+
 // BreakerSystem is the circuit breaker in front of a downstream HTTP
 // service behind Toxiproxy. Options are its settings.
-type BreakerSystem struct {
-	Options BreakerOptions
-}
+type BreakerSystem struct{}
 
 var _ System = BreakerSystem{}
 
@@ -117,8 +138,8 @@ func (BreakerSystem) Faults() []string {
 	return []string{nemesis.FaultLatency, nemesis.FaultPartition, nemesis.FaultResetPeer, nemesis.FaultTimeout}
 }
 
-func (s BreakerSystem) Start(ctx context.Context, env *Env) (Target, error) {
-	o := s.Options
+func (BreakerSystem) Start(ctx context.Context, env *Env) (Target, error) {
+	o := env.Config.Breaker
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -146,7 +167,9 @@ type breakerTarget struct {
 func (t *breakerTarget) Processes() nemesis.Processes { return nil }
 
 // Leader is the downstream: what isolate-leader cuts off.
-func (t *breakerTarget) Leader(context.Context) (string, error) { return sysbreaker.DownstreamNode, nil }
+func (t *breakerTarget) Leader(context.Context) (string, error) {
+	return sysbreaker.DownstreamNode, nil
+}
 
 func (t *breakerTarget) Labels() map[string]string {
 	return map[string]string{

@@ -27,6 +27,7 @@ func Check(ctx context.Context, dir string, opts CheckOptions, logger *slog.Logg
 		return nil, fmt.Errorf("%w: %s is not a run directory (it should hold history.jsonl)", ErrBadInput, dir)
 	}
 	cfg := DefaultConfig()
+	cfg.Workload = "register"
 	cfg.Nemesis = nil
 	meta, ok, err := readRunMeta(dir)
 	if err != nil {
@@ -73,16 +74,16 @@ func CheckDir(ctx context.Context, dir string, cfg Config, logger *slog.Logger) 
 		}
 		return nil, err
 	}
-	if err := writeReports(dir, sum); err != nil {
+	if err := writeReports(ctx, dir, sum); err != nil {
 		return sum, err
 	}
 	return sum, nil
 }
 
 // writeReports writes summary.json and the HTML pages of a checked run.
-func writeReports(dir string, sum *checker.Summary) error {
-	if err := sum.WriteFile(filepath.Join(dir, "summary.json")); err != nil {
-		return fmt.Errorf("writing summary.json: %w", err)
+func writeReports(ctx context.Context, dir string, sum *checker.Summary) error {
+	if err := sum.WriteArtifacts(ctx, dir); err != nil {
+		return fmt.Errorf("writing the reports: %w", err)
 	}
 	return nil
 }

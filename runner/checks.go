@@ -11,4 +11,7 @@ import (
 // was checked when it ran.
 var Checkers = map[string]func(cfg Config) []checker.Checker{
 	"register": func(Config) []checker.Checker { return nil },
+	"lock":     RedisLockCheckers,
+	"fenced":   RedisLockCheckers,
+	"breaker":  BreakerCheckers,
 }

@@ -36,6 +36,10 @@ type Config struct {
 	// RecoveryTime bounds the final phase: after the heal, how long the
 	// system has to answer a read of every key.
 	RecoveryTime time.Duration `json:"recovery_time"`
+	// Lock holds the redislock system's settings.
+	Lock RedisLockOptions `json:"lock"`
+	// Breaker holds the breaker system's settings.
+	Breaker BreakerOptions `json:"breaker"`
 	// NodeBinary is the faultline binary that runs the Raft KV nodes; empty
 	// means this executable.
 	NodeBinary string `json:"-"`
@@ -49,7 +53,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		System:          "raftkv",
-		Workload:        "register",
+		Workload:        "", // the system's first workload
 		Nemesis:         []string{"partition", "latency"},
 		Nodes:           3,
 		Concurrency:     10,
@@ -61,7 +65,23 @@ func DefaultConfig() Config {
 		Keys:            8,
 		OpTimeout:       2 * time.Second,
 		RecoveryTime:    30 * time.Second,
+		Lock:            DefaultRedisLockOptions(),
+		Breaker:         DefaultBreakerOptions(),
 	}
+}
+
+// resolve fills the settings whose default depends on the system: the
+// workload, and the named fault mix "all".
+func (c Config) resolve() Config {
+	sys, ok := Systems[c.System]
+	if !ok {
+		return c
+	}
+	if c.Workload == "" {
+		c.Workload = sys.Workloads()[0]
+	}
+	c.Nemesis = expandNemesis(sys, c.Nemesis)
+	return c
 }
 
 // Validate checks the configuration against the registries and reports the
@@ -101,6 +121,16 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: --recovery-time must be positive, got %s", ErrBadInput, c.RecoveryTime)
 	case c.Results == "":
 		return fmt.Errorf("%w: --results must name a directory", ErrBadInput)
+	}
+	switch c.System {
+	case "redislock":
+		if err := c.Lock.Validate(c); err != nil {
+			return err
+		}
+	case "breaker":
+		if err := c.Breaker.Validate(); err != nil {
+			return err
+		}
 	}
 	return checkWritable(c.Results)
 }

@@ -64,6 +64,7 @@ type run struct {
 // healed, processes stopped, the history closed, and the outcome is marked
 // interrupted.
 func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, err error) {
+	cfg = cfg.resolve()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,9 @@ import (
 
 // Systems is the registry of systems under test, by --system name.
 var Systems = map[string]System{
-	"raftkv": raftkvSystem{},
+	"raftkv":    raftkvSystem{},
+	"redislock": RedisLockSystem{},
+	"breaker":   BreakerSystem{},
 }
 
 // SystemNames lists the registered systems, sorted.

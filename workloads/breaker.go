@@ -36,48 +36,60 @@ type BreakerClient interface {
 	Call(ctx context.Context) BreakerObservation
 }
 
-// BreakerObservation is what a caller saw of one call.
+// BreakerObservation is what a caller saw of one call; as JSON, the value
+// of the call's ok (checker.BreakerCall).
 type BreakerObservation struct {
-	Admitted bool
-	State    string // CLOSED, OPEN or HALF_OPEN; empty without a breaker
-	Gen      uint64
-	AdmitSeq uint64
-	Outcome  string // success, failure, slow, ignored or rejected
-	Reason   string // open or trials, for a rejection
-	Late     bool
-	Seq      uint64
-	At       time.Time // the breaker's clock at the decision; zero if it did not read it
+	Admitted bool   `json:"admitted"`
+	State    string `json:"state,omitempty"` // CLOSED, OPEN or HALF_OPEN; empty without a breaker
+	Gen      uint64 `json:"gen"`
+	AdmitSeq uint64 `json:"admit_seq,omitempty"`
+	Outcome  string `json:"outcome"`          // success, failure, slow, ignored or rejected
+	Reason   string `json:"reason,omitempty"` // open or trials, for a rejection
+	Late     bool   `json:"late,omitempty"`
+	Seq      uint64 `json:"seq,omitempty"`
+	// At is the breaker's clock at the decision; zero if it did not read
+	// it. The recorder writes it as "at" on the history's time base.
+	At     time.Time `json:"-"`
+	AtHist *int64    `json:"at,omitempty"`
 	// Downstream is what the downstream did: ok, error, timeout or
 	// cancelled; empty when it was not called.
-	Downstream string
-	Error      string
+	Downstream string `json:"downstream,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
-// BreakerTransition is one state change of the breaker.
+// BreakerTransition is one state change of the breaker; as JSON, the value
+// of a transition's ok (checker.BreakerTransition).
 type BreakerTransition struct {
-	From, To string
-	Gen      uint64
-	At       time.Time
+	From string `json:"from"`
+	To   string `json:"to"`
+	Gen  uint64 `json:"gen"`
+	// At is when it happened; the recorder writes it as "at" on the
+	// history's time base.
+	At     time.Time `json:"-"`
+	AtHist int64     `json:"at"`
 }
 
 // BreakerSettings are the breaker's settings as the checker's model needs
-// them (checker.BreakerConfig has the same JSON).
+// them; as JSON, the value of the breaker-config op (checker.BreakerConfig).
 type BreakerSettings struct {
-	Enabled            bool
-	Policy             string
-	FailureThreshold   int
-	FailureRatePercent int
-	MinCalls           int
-	WindowSize         int
-	WindowDuration     time.Duration
-	WindowBuckets      int
-	SlowCallDuration   time.Duration
-	Timeout            time.Duration
-	HalfOpenMaxCalls   int
-	SuccessThreshold   int
+	Enabled            bool          `json:"enabled"`
+	Policy             string        `json:"policy,omitempty"`
+	FailureThreshold   int           `json:"failure_threshold,omitempty"`
+	FailureRatePercent int           `json:"failure_rate_percent,omitempty"`
+	MinCalls           int           `json:"min_calls,omitempty"`
+	WindowSize         int           `json:"window_size,omitempty"`
+	WindowDuration     time.Duration `json:"window_duration,omitempty"`
+	WindowBuckets      int           `json:"window_buckets,omitempty"`
+	SlowCallDuration   time.Duration `json:"slow_call_duration,omitempty"`
+	Timeout            time.Duration `json:"timeout,omitempty"`
+	HalfOpenMaxCalls   int           `json:"half_open_max_calls,omitempty"`
+	SuccessThreshold   int           `json:"success_threshold,omitempty"`
 	// Epoch is when the breaker's clock started (time-window buckets are
-	// aligned to it).
-	Epoch time.Time
+	// aligned to it). The recorder writes it as "epoch_offset", relative to
+	// the breaker-config op's own time, which is only known once the op is
+	// written.
+	Epoch       time.Time `json:"-"`
+	EpochOffset int64     `json:"epoch_offset"`
 }
 
 // BreakerConfig configures the breaker workload.
@@ -109,7 +121,7 @@ func (c BreakerConfig) Validate() error {
 // BreakerRecorder records the breaker's side of a run: its settings once,
 // then each transition as it happens. It puts the breaker's times on the
 // history's time base through an anchor: the wall time taken just before
-// the settings op, which stands for that op's history time.
+// the settings op's completion is stamped, which stands for that op's time.
 type BreakerRecorder struct {
 	rec        *Recorder
 	anchorWall time.Time
@@ -118,25 +130,6 @@ type BreakerRecorder struct {
 	mu      sync.Mutex
 	stopped bool
 	err     error
-}
-
-// breakerSettingsValue is the breaker-config op's value.
-type breakerSettingsValue struct {
-	Enabled            bool   `json:"enabled"`
-	Policy             string `json:"policy,omitempty"`
-	FailureThreshold   int    `json:"failure_threshold,omitempty"`
-	FailureRatePercent int    `json:"failure_rate_percent,omitempty"`
-	MinCalls           int    `json:"min_calls,omitempty"`
-	WindowSize         int    `json:"window_size,omitempty"`
-	WindowDuration     int64  `json:"window_duration,omitempty"`
-	WindowBuckets      int    `json:"window_buckets,omitempty"`
-	SlowCallDuration   int64  `json:"slow_call_duration,omitempty"`
-	Timeout            int64  `json:"timeout,omitempty"`
-	HalfOpenMaxCalls   int    `json:"half_open_max_calls,omitempty"`
-	SuccessThreshold   int    `json:"success_threshold,omitempty"`
-	// EpochOffset is the breaker's epoch relative to this op's time (the
-	// op's time is only known once it is written).
-	EpochOffset int64 `json:"epoch_offset"`
 }
 
 // RecordBreakerSettings writes the breaker-config op and returns the
@@ -148,7 +141,10 @@ func RecordBreakerSettings(ctx context.Context, rec *Recorder, s BreakerSettings
 		// completion is stamped, so that it stands for the op's time within
 		// a few microseconds.
 		br.anchorWall = time.Now()
-		return Result{Value: settingsValue(s, br.anchorWall)}
+		if s.Enabled {
+			s.EpochOffset = int64(s.Epoch.Sub(br.anchorWall))
+		}
+		return Result{Value: s}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recording the breaker settings: %w", err)
@@ -157,29 +153,8 @@ func RecordBreakerSettings(ctx context.Context, rec *Recorder, s BreakerSettings
 	return br, nil
 }
 
-func settingsValue(s BreakerSettings, anchor time.Time) breakerSettingsValue {
-	if !s.Enabled {
-		return breakerSettingsValue{}
-	}
-	return breakerSettingsValue{
-		Enabled: true, Policy: s.Policy, FailureThreshold: s.FailureThreshold,
-		FailureRatePercent: s.FailureRatePercent, MinCalls: s.MinCalls, WindowSize: s.WindowSize,
-		WindowDuration: int64(s.WindowDuration), WindowBuckets: s.WindowBuckets,
-		SlowCallDuration: int64(s.SlowCallDuration), Timeout: int64(s.Timeout),
-		HalfOpenMaxCalls: s.HalfOpenMaxCalls, SuccessThreshold: s.SuccessThreshold,
-		EpochOffset: int64(s.Epoch.Sub(anchor)),
-	}
-}
-
 // hist puts a breaker time on the history's time base.
 func (b *BreakerRecorder) hist(t time.Time) int64 { return b.anchorHist + int64(t.Sub(b.anchorWall)) }
-
-type breakerTransitionValue struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	Gen  uint64 `json:"gen"`
-	At   int64  `json:"at"`
-}
 
 // Transition records one transition. Call it from the breaker's
 // state-change callback, which runs under the breaker's lock, so that the
@@ -191,9 +166,9 @@ func (b *BreakerRecorder) Transition(t BreakerTransition) {
 	if b.stopped || b.err != nil {
 		return
 	}
-	v := breakerTransitionValue{From: t.From, To: t.To, Gen: t.Gen, At: b.hist(t.At)}
+	t.AtHist = b.hist(t.At)
 	_, err := b.rec.Do(context.Background(), Call{Process: BreakerTransitionProcess, F: BreakerTransitionF}, func(context.Context) Result {
-		return Result{Value: v}
+		return Result{Value: t}
 	})
 	if err != nil {
 		b.err = fmt.Errorf("recording a breaker transition: %w", err)
@@ -214,29 +189,13 @@ func (b *BreakerRecorder) Err() error {
 	return b.err
 }
 
-// breakerCallValue is a call's ok value.
-type breakerCallValue struct {
-	Admitted   bool   `json:"admitted"`
-	State      string `json:"state,omitempty"`
-	Gen        uint64 `json:"gen"`
-	AdmitSeq   uint64 `json:"admit_seq,omitempty"`
-	Outcome    string `json:"outcome"`
-	Reason     string `json:"reason,omitempty"`
-	Late       bool   `json:"late,omitempty"`
-	Seq        uint64 `json:"seq,omitempty"`
-	At         *int64 `json:"at,omitempty"`
-	Downstream string `json:"downstream,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
-func (b *BreakerRecorder) callValue(o BreakerObservation) breakerCallValue {
-	v := breakerCallValue{Admitted: o.Admitted, State: o.State, Gen: o.Gen, AdmitSeq: o.AdmitSeq, Outcome: o.Outcome,
-		Reason: o.Reason, Late: o.Late, Seq: o.Seq, Downstream: o.Downstream, Error: o.Error}
+// withHistTime puts the observation's time on the history's time base.
+func (b *BreakerRecorder) withHistTime(o BreakerObservation) BreakerObservation {
 	if !o.At.IsZero() {
 		at := b.hist(o.At)
-		v.At = &at
+		o.AtHist = &at
 	}
-	return v
+	return o
 }
 
 // RunBreaker drives the breaker workload, one worker per client, until ctx
@@ -279,7 +238,7 @@ func BreakerCallOnce(ctx context.Context, rec *BreakerRecorder, process int, opT
 		ctx, cancel := context.WithTimeout(ctx, opTimeout)
 		defer cancel()
 		o = c.Call(ctx)
-		return Result{Value: rec.callValue(o)}
+		return Result{Value: rec.withHistTime(o)}
 	})
 	if err != nil {
 		return o, err

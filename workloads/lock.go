@@ -335,4 +335,3 @@ func FinalRead(ctx context.Context, rec *Recorder, store StoreReader, firstProce
 		retryPause(ctx, 100*time.Millisecond)
 	}
 }
-

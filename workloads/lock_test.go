@@ -188,6 +188,25 @@ func TestRunFencedIncrementsUnderTheLock(t *testing.T) {
 	assert.Equal(t, writes, v, "each acknowledged write incremented the counter once")
 }
 
+// signalClient tells the test when its first acquire has succeeded.
+type signalClient struct {
+	LockClient
+	once     sync.Once
+	acquired chan struct{}
+}
+
+func newSignalClient() *signalClient {
+	return &signalClient{LockClient: memClients(1)[0], acquired: make(chan struct{})}
+}
+
+func (c *signalClient) Acquire(ctx context.Context, key string) (int64, error) {
+	t, err := c.LockClient.Acquire(ctx, key)
+	if err == nil {
+		c.once.Do(func() { close(c.acquired) })
+	}
+	return t, err
+}
+
 func TestPausedHolderStaysInItsCriticalSection(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
@@ -196,10 +215,14 @@ func TestPausedHolderStaysInItsCriticalSection(t *testing.T) {
 	defer cancel()
 	cfg := lockTestConfig(1)
 	proc := NewClientProcess()
-	// Pause the worker for 200 ms once it has had time to take the lock.
-	time.AfterFunc(20*time.Millisecond, proc.Pause)
-	time.AfterFunc(220*time.Millisecond, proc.Resume)
-	require.NoError(t, RunLock(ctx, cfg, rec, memClients(1), []*ClientProcess{proc}))
+	c := newSignalClient()
+	go func() {
+		// Pause the worker for 200 ms as soon as it holds the lock.
+		<-c.acquired
+		proc.Pause()
+		time.AfterFunc(200*time.Millisecond, proc.Resume)
+	}()
+	require.NoError(t, RunLock(ctx, cfg, rec, []LockClient{c}, []*ClientProcess{proc}))
 	holds := holdsOf(t, readHistory(t, &buf, w))
 	longest := time.Duration(0)
 	for _, h := range holds {
@@ -217,9 +240,16 @@ func TestKilledHolderRecordsItsReleaseAsInfo(t *testing.T) {
 	cfg := lockTestConfig(1)
 	cfg.Hold = 100 * time.Millisecond
 	proc := NewClientProcess()
-	time.AfterFunc(50*time.Millisecond, proc.Kill)
-	time.AfterFunc(200*time.Millisecond, proc.Restart)
-	require.NoError(t, RunLock(ctx, cfg, rec, memClients(1), []*ClientProcess{proc}))
+	c := newSignalClient()
+	var killedAt int64
+	go func() {
+		// Kill the worker while it holds the lock; restart it 150 ms later.
+		<-c.acquired
+		killedAt = w.Now()
+		proc.Kill()
+		time.AfterFunc(150*time.Millisecond, proc.Restart)
+	}()
+	require.NoError(t, RunLock(ctx, cfg, rec, []LockClient{c}, []*ClientProcess{proc}))
 	ops := readHistory(t, &buf, w)
 	var crashed *history.Op
 	for i, op := range ops {
@@ -230,7 +260,7 @@ func TestKilledHolderRecordsItsReleaseAsInfo(t *testing.T) {
 	}
 	require.NotNil(t, crashed, "the crash ends the holder's release as info")
 	assert.Contains(t, crashed.Error, ErrClientCrashed.Error())
-	assert.Less(t, crashed.Time, int64(150*time.Millisecond), "recorded at the crash, not at the restart")
+	assert.Less(t, crashed.Time-killedAt, int64(100*time.Millisecond), "recorded at the crash, not at the restart")
 	var after []int
 	for _, op := range ops {
 		if op.Index > crashed.Index && op.Type == history.Invoke {

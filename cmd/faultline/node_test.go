@@ -126,6 +126,9 @@ func waitLeader(t *testing.T, nodes []*nodeProc) string {
 // elect a leader and keep serving, restarts the killed node from its data
 // directory and waits for it to catch up.
 func TestNodeProcessesSurviveLeaderKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three node processes for about 10 s; skipped with -short")
+	}
 	base := t.TempDir()
 	ids := []string{"n1", "n2", "n3"}
 	raftAddrs, clientAddrs := map[string]string{}, map[string]string{}

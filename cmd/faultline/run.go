@@ -45,7 +45,7 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.System, "system", cfg.System, "the system under test (see 'faultline list')")
-	f.StringVar(&cfg.Workload, "workload", cfg.Workload, "the workload (see 'faultline list')")
+	f.StringVar(&cfg.Workload, "workload", cfg.Workload, "the workload (default: the system's first; see 'faultline list')")
 	f.StringVar(&nemesisFlag, "nemesis", joinNemesis(cfg.Nemesis), "faults to inject, a comma list, 'all' or 'none'")
 	f.IntVar(&cfg.Nodes, "nodes", cfg.Nodes, "number of nodes")
 	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "number of concurrent clients")

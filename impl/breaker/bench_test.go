@@ -145,3 +145,19 @@ func BenchmarkDoValue(b *testing.B) {
 		_, _ = Do(ctx, br, func(context.Context) (int, error) { return 1, nil })
 	}
 }
+
+// BenchmarkSuccessWithMetrics is the success path with Prometheus
+// collectors attached: counting must not allocate either.
+func BenchmarkSuccessWithMetrics(b *testing.B) {
+	cfg := DefaultConfig()
+	cfg.Metrics = NewMetrics("bench", "metrics")
+	br, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = br.Execute(ctx, succeed)
+	}
+}

@@ -23,6 +23,7 @@ type Breaker struct {
 	epoch     time.Time
 	needStart bool // slow-call counting needs the start time of each call
 	needEnd   bool // the result needs a time: slow calls or a time window
+	monotonic bool // the clock is the system's: read only its monotonic part
 
 	word      atomic.Uint64 // gen<<2 | state
 	openUntil atomic.Int64  // ns since epoch when an open breaker goes half-open
@@ -82,6 +83,10 @@ func New(cfg Config) (*Breaker, error) {
 	if b.clock == nil {
 		b.clock = SystemClock
 	}
+	// time.Since reads only the monotonic clock, about half the cost of
+	// time.Now, which also reads the wall clock; the open path is mostly
+	// this one clock read.
+	b.monotonic = b.clock == SystemClock
 	if b.classify == nil {
 		b.classify = DefaultClassifier
 	}
@@ -107,9 +112,19 @@ func (b *Breaker) Epoch() time.Time { return b.epoch }
 // call moves it to HALF_OPEN.
 func (b *Breaker) State() (State, uint64) { return unpack(b.word.Load()) }
 
-func pack(s State, gen uint64) uint64    { return gen<<2 | uint64(s) }
-func unpack(w uint64) (State, uint64)    { return State(w & 3), w >> 2 }
-func (b *Breaker) now() int64            { return max(0, int64(b.clock.Now().Sub(b.epoch))) }
+// pack and unpack the atomic word: the generation above two state bits.
+func pack(s State, gen uint64) uint64 { return gen<<2 | uint64(s) }
+func unpack(w uint64) (State, uint64) { return State(w & 3), w >> 2 }
+
+// now is the breaker's clock in nanoseconds since its epoch.
+func (b *Breaker) now() int64 {
+	if b.monotonic {
+		return max(0, int64(time.Since(b.epoch)))
+	}
+	return max(0, int64(b.clock.Now().Sub(b.epoch)))
+}
+
+// at turns a reading of now back into a time.
 func (b *Breaker) at(ns int64) time.Time { return b.epoch.Add(time.Duration(ns)) }
 
 // Execute runs fn if the breaker lets it through, and returns fn's error;
@@ -152,131 +167,6 @@ func (b *Breaker) Run(ctx context.Context, fn func(context.Context) error) (r Re
 	finished = true
 	b.finish(&r, b.classify(ctx, err))
 	return r, err
-}
-
-// admit decides whether a call may go through.
-func (b *Breaker) admit() (Receipt, error) {
-	for {
-		w := b.word.Load()
-		state, gen := unpack(w)
-		switch state {
-		case Closed:
-			r := Receipt{Admitted: true, State: Closed, Gen: gen}
-			if b.needStart {
-				r.start = b.now()
-			}
-			return r, nil
-		case Open:
-			until := b.openUntil.Load()
-			now := b.now()
-			if b.word.Load() != w { // openUntil may belong to a later opening
-				continue
-			}
-			if now < until {
-				b.cfg.Metrics.count(Rejected, ErrOpen)
-				return Receipt{State: Open, Gen: gen, Outcome: Rejected, At: b.at(now)}, ErrOpen
-			}
-		}
-		if r, err, ok := b.admitLocked(w); ok {
-			return r, err
-		}
-	}
-}
-
-// admitLocked decides, under the lock, for a breaker that was open with its
-// delay passed or half-open when the word w was read. ok is false when the
-// word changed meanwhile and the caller must look again.
-func (b *Breaker) admitLocked(w uint64) (r Receipt, err error, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.word.Load() != w {
-		return Receipt{}, nil, false
-	}
-	now := b.now()
-	state, _ := unpack(w)
-	if state == Open {
-		if now < b.openUntil.Load() {
-			return Receipt{}, nil, false
-		}
-		b.transition(HalfOpen, now)
-	}
-	_, gen := unpack(b.word.Load())
-	b.seq++
-	if b.trials >= b.cfg.HalfOpenMaxCalls {
-		b.cfg.Metrics.count(Rejected, ErrTooManyTrials)
-		return Receipt{State: HalfOpen, Gen: gen, AdmitSeq: b.seq, Outcome: Rejected, At: b.at(now)}, ErrTooManyTrials, true
-	}
-	b.trials++
-	return Receipt{Admitted: true, State: HalfOpen, Gen: gen, AdmitSeq: b.seq, start: now}, nil, true
-}
-
-// finish records the result of an admitted call, filling in r.
-func (b *Breaker) finish(r *Receipt, o Outcome) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	// The clock is read under the lock so that result times rise with
-	// their sequence numbers, which a time window relies on.
-	now := int64(-1)
-	if b.needEnd {
-		now = b.now()
-		r.At = b.at(now)
-		if o == Success && b.needStart && now-r.start >= int64(b.cfg.SlowCallDuration) {
-			o = Slow
-		}
-	}
-	r.Outcome = o
-	b.cfg.Metrics.count(o, nil)
-	state, gen := unpack(b.word.Load())
-	if gen != r.Gen {
-		r.Late = true
-		return
-	}
-	b.seq++
-	r.Seq = b.seq
-	switch state {
-	case Closed:
-		if o != Ignored && b.trip.record(o.failed(), now) {
-			b.transition(Open, b.nowFor(now))
-		}
-	case HalfOpen:
-		switch {
-		case o == Ignored:
-			b.trials--
-		case o.failed():
-			b.transition(Open, b.nowFor(now))
-		default:
-			b.successes++
-			if b.successes >= b.cfg.SuccessThreshold {
-				b.transition(Closed, b.nowFor(now))
-			}
-		}
-	}
-}
-
-// nowFor returns now if the clock was read for this result, else reads it.
-func (b *Breaker) nowFor(now int64) int64 {
-	if now >= 0 {
-		return now
-	}
-	return b.now()
-}
-
-// transition moves to state to at now (ns since epoch). Called under the lock.
-func (b *Breaker) transition(to State, now int64) {
-	from, gen := unpack(b.word.Load())
-	gen++
-	b.seq, b.trials, b.successes = 0, 0, 0
-	switch to {
-	case Open:
-		b.openUntil.Store(now + int64(b.cfg.Timeout))
-	case Closed:
-		b.trip.reset()
-	}
-	b.word.Store(pack(to, gen))
-	b.cfg.Metrics.transition(from, to)
-	if b.cfg.OnStateChange != nil {
-		b.cfg.OnStateChange(Transition{Name: b.cfg.Name, From: from, To: to, Gen: gen, At: b.at(now)})
-	}
 }
 
 // String describes the breaker for logs.

@@ -167,7 +167,7 @@ func (h *held) admitted(t *testing.T) (bool, result) {
 	case res := <-h.done:
 		return false, res
 	case <-time.After(10 * time.Second):
-		t.Fatal("call neither admitted nor rejected within 10s")
+		t.Error("call neither admitted nor rejected within 10s") // not Fatal: callers run on other goroutines
 	}
 	return false, result{}
 }
@@ -179,7 +179,7 @@ func (h *held) finish(t *testing.T, err error) result {
 	case res := <-h.done:
 		return res
 	case <-time.After(10 * time.Second):
-		t.Fatal("call did not return within 10s")
+		t.Error("call did not return within 10s")
 	}
 	return result{}
 }
@@ -426,4 +426,17 @@ func TestParallelCallsAreCountedExactly(t *testing.T) {
 	if state == Open {
 		assert.Positive(t, rejected.Load())
 	}
+}
+
+func TestDoReturnsTheValue(t *testing.T) {
+	b, _, _ := newTestBreaker(t, func(c *Config) { c.FailureThreshold = 1 })
+	v, err := Do(context.Background(), b, func(context.Context) (int, error) { return 42, nil })
+	require.NoError(t, err)
+	assert.Equal(t, 42, v)
+	_, err = Do(context.Background(), b, func(context.Context) (string, error) { return "", errDown })
+	require.ErrorIs(t, err, errDown)
+	v, err = Do(context.Background(), b, func(context.Context) (int, error) { return 7, nil })
+	require.ErrorIs(t, err, ErrOpen)
+	assert.Zero(t, v)
+	assert.Equal(t, `breaker "breaker" OPEN (generation 1)`, b.String())
 }

@@ -69,6 +69,22 @@
 // as the whole disk, and raftkv keeps one as the mirror of its write-ahead
 // log.
 //
+// # Where things are
+//
+//	types.go        the data contract with impl/raftkv: Entry, Message, Ready, ...
+//	rawnode.go      RawNode: the application's API (Tick, Step, Propose, Ready, Advance)
+//	step.go         Step: term rules, votes, and the three role step functions
+//	handle.go       what a follower does with appends, heartbeats and snapshots,
+//	                and what a leader does with their answers
+//	replicate.go    the leader sending entries, snapshots and heartbeats; the commit rule
+//	read_index.go   ReadIndex on the leader (read_only.go: the pending requests)
+//	tick.go         election and heartbeat timers, check-quorum
+//	raft.go         the node's state and its role transitions
+//	log.go          the log: persisted part (Storage) + unstable part (log_unstable.go)
+//	progress.go     the leader's view of each follower, with the in-flight window
+//	storage.go      the Storage interface and MemoryStorage
+//	config.go, errors.go, status.go
+//
 // # Tests
 //
 // The tests run whole clusters on an in-memory network (network_test.go)
@@ -77,5 +93,6 @@
 // storage does not hold. Scenario tests map to sentences of the Raft paper;
 // a randomized simulation checks the safety invariants after every step and
 // prints the seed of any failure (rerun with -raft.seed=S; more schedules
-// with -raft.sims=N).
+// with -raft.sims=N or FAULTLINE_RAFT_SIMS=N). Benchmarks of the propose →
+// replicate → commit path are in bench_test.go; BENCHMARKS.md records them.
 package raft

@@ -1,8 +1,8 @@
 package raft
 
 import (
+	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -55,13 +55,14 @@ type raft struct {
 	logger            *slog.Logger
 }
 
+// newRaft builds the protocol state from c and what c.Storage holds.
 func newRaft(c Config) (*raft, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	logger := c.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("raft", c.ID)
 	rlog, err := newLog(c.Storage, logger, c.MaxCommittedSizePerReady)
@@ -109,7 +110,7 @@ func newRaft(c Config) (*raft, error) {
 	// The state machine starts from the storage's snapshot (or from
 	// Config.Applied when the application kept a newer one).
 	snap, err := c.Storage.Snapshot()
-	if err != nil && err != ErrSnapshotTemporarilyUnavailable {
+	if err != nil && !errors.Is(err, ErrSnapshotTemporarilyUnavailable) {
 		return nil, fmt.Errorf("reading snapshot from storage: %w", err)
 	}
 	if snap.Meta.Index > rlog.committed {
@@ -135,132 +136,6 @@ func (r *raft) softState() SoftState { return SoftState{Lead: r.lead, State: r.s
 
 func (r *raft) quorum() int { return len(r.peers)/2 + 1 }
 
-// send queues m for the application to deliver after the next persist.
-func (r *raft) send(m Message) {
-	m.From = r.id
-	switch m.Type {
-	case MsgVote, MsgVoteResp, MsgPreVote, MsgPreVoteResp:
-		if m.Term == 0 {
-			panic(fmt.Sprintf("raft: %s must carry a term", m.Type))
-		}
-	case MsgProp, MsgReadIndex:
-		// Forwarded requests carry no term: they are treated like local ones
-		// by whoever leads when they arrive.
-	default:
-		m.Term = r.Term
-	}
-	r.msgs = append(r.msgs, m)
-}
-
-// sendAppend sends the entries from pr.Next on to a follower (or a
-// snapshot when they are compacted). With sendIfEmpty it also sends an
-// empty MsgApp, which carries the commit index or probes. It reports
-// whether anything was sent.
-func (r *raft) sendAppend(to string, sendIfEmpty bool) bool {
-	pr := r.prs[to]
-	if pr.isPaused() {
-		return false
-	}
-	prevIndex := pr.Next - 1
-	prevTerm, errt := r.log.term(prevIndex)
-	var ents []Entry
-	var erre error
-	if pr.State != ProgressReplicate || !pr.inflights.full() {
-		ents, erre = r.log.entries(pr.Next, r.maxMsgSize)
-		if r.maxEntriesPerMsg > 0 && len(ents) > r.maxEntriesPerMsg {
-			ents = ents[:r.maxEntriesPerMsg]
-		}
-	}
-	if len(ents) == 0 && !sendIfEmpty {
-		return false
-	}
-	if errt != nil || erre != nil {
-		return r.sendSnapshot(to, pr)
-	}
-	r.send(Message{Type: MsgApp, To: to, Index: prevIndex, LogTerm: prevTerm, Entries: ents, Commit: r.log.committed})
-	if n := len(ents); n > 0 {
-		switch pr.State {
-		case ProgressReplicate:
-			last := ents[n-1].Index
-			pr.optimisticUpdate(last)
-			pr.inflights.add(last)
-		case ProgressProbe:
-			pr.ProbeSent = true
-		}
-	} else if pr.State == ProgressProbe {
-		pr.ProbeSent = true
-	}
-	return true
-}
-
-// sendSnapshot sends the latest snapshot to a follower that needs entries
-// this leader no longer has.
-func (r *raft) sendSnapshot(to string, pr *progress) bool {
-	if !pr.RecentActive {
-		r.logger.Debug("not sending snapshot to an inactive peer", "to", to)
-		return false
-	}
-	snap, err := r.log.snapshot()
-	if err != nil {
-		if err == ErrSnapshotTemporarilyUnavailable {
-			r.logger.Debug("snapshot temporarily unavailable", "to", to)
-			return false
-		}
-		panic(fmt.Sprintf("raft: reading snapshot: %v", err))
-	}
-	if snap.IsEmpty() {
-		panic("raft: need a snapshot but storage holds none")
-	}
-	r.logger.Info("sending snapshot", "to", to, "index", snap.Meta.Index, "term", snap.Meta.Term, "progress", pr.String())
-	pr.becomeSnapshot(snap.Meta.Index)
-	r.send(Message{Type: MsgSnap, To: to, Snapshot: &snap})
-	return true
-}
-
-// sendHeartbeat tells a follower the leader is alive. The commit index it
-// carries is capped at what the follower is known to hold, so the follower
-// never commits an entry it has not verified against the leader's log.
-func (r *raft) sendHeartbeat(to string, ctx []byte) {
-	commit := min(r.prs[to].Match, r.log.committed)
-	r.send(Message{Type: MsgHeartbeat, To: to, Commit: commit, Context: ctx})
-}
-
-func (r *raft) bcastAppend() {
-	for _, id := range r.peers {
-		if id != r.id {
-			r.sendAppend(id, true)
-		}
-	}
-}
-
-func (r *raft) bcastHeartbeat() {
-	r.bcastHeartbeatWithCtx(r.readOnly.lastPendingRequestCtx())
-}
-
-func (r *raft) bcastHeartbeatWithCtx(ctx []byte) {
-	for _, id := range r.peers {
-		if id != r.id {
-			r.sendHeartbeat(id, ctx)
-		}
-	}
-}
-
-// maybeCommit advances the commit index to the highest index stored on a
-// quorum, if that entry is of the current term (Raft §5.4.2, Figure 8).
-func (r *raft) maybeCommit() bool {
-	matches := make([]uint64, 0, len(r.peers))
-	for _, id := range r.peers {
-		matches = append(matches, r.prs[id].Match)
-	}
-	slices.Sort(matches)
-	quorumMatch := matches[len(matches)-r.quorum()]
-	if !r.log.maybeCommit(quorumMatch, r.Term) {
-		return false
-	}
-	r.releasePendingReadIndexMessages()
-	return true
-}
-
 // reset clears the per-role state when the node changes role or term.
 func (r *raft) reset(term uint64) {
 	if r.Term != term {
@@ -285,28 +160,11 @@ func (r *raft) reset(term uint64) {
 	r.pendingReadIndexMessages = nil
 }
 
-func (r *raft) resetRandomizedElectionTimeout() {
-	r.randomizedElectionTimeout = r.electionTimeout + r.rand.IntN(r.electionTimeout)
-}
-
-func (r *raft) pastElectionTimeout() bool {
-	return r.electionElapsed >= r.randomizedElectionTimeout
-}
-
+// promotable: only a voter may campaign.
 func (r *raft) promotable() bool { return slices.Contains(r.peers, r.id) }
 
-// appendEntry stamps es with the current term and the next indexes and
-// appends them to the leader's own log.
-func (r *raft) appendEntry(es ...Entry) {
-	li := r.log.lastIndex()
-	for i := range es {
-		es[i].Term = r.Term
-		es[i].Index = li + 1 + uint64(i)
-	}
-	li = r.log.append(es...)
-	r.prs[r.id].maybeUpdate(li)
-	r.maybeCommit()
-}
+// The role transitions. Each swaps the step function and resets the state
+// that belongs to the role.
 
 func (r *raft) becomeFollower(term uint64, lead string) {
 	r.step = stepFollower
@@ -388,6 +246,7 @@ func (r *raft) campaign(pre bool) {
 	}
 }
 
+// voteResult is the state of an election tally.
 type voteResult uint8
 
 const (
@@ -416,91 +275,4 @@ func (r *raft) poll(id string, granted bool) (int, int, voteResult) {
 		return yes, no, voteLost
 	}
 	return yes, no, votePending
-}
-
-// tick advances the logical clock by one.
-func (r *raft) tick() {
-	if r.state == StateLeader {
-		r.tickHeartbeat()
-	} else {
-		r.tickElection()
-	}
-}
-
-func (r *raft) tickElection() {
-	r.electionElapsed++
-	if r.promotable() && r.pastElectionTimeout() {
-		r.electionElapsed = 0
-		_ = r.Step(Message{From: r.id, Type: MsgHup})
-	}
-}
-
-func (r *raft) tickHeartbeat() {
-	r.heartbeatElapsed++
-	r.electionElapsed++
-	if r.electionElapsed >= r.electionTimeout {
-		r.electionElapsed = 0
-		if r.checkQuorum && !r.quorumActive() {
-			r.logger.Info("stepping down: no quorum heard from within an election timeout", "term", r.Term)
-			r.becomeFollower(r.Term, None)
-			return
-		}
-	}
-	if r.heartbeatElapsed >= r.heartbeatTimeout {
-		r.heartbeatElapsed = 0
-		_ = r.Step(Message{From: r.id, Type: MsgBeat})
-	}
-}
-
-// quorumActive reports whether a quorum was heard from since the last
-// check, and starts a new check period.
-func (r *raft) quorumActive() bool {
-	active := 0
-	for _, id := range r.peers {
-		pr := r.prs[id]
-		if id == r.id || pr.RecentActive {
-			active++
-		}
-		if id != r.id {
-			pr.RecentActive = false
-		}
-	}
-	return active >= r.quorum()
-}
-
-func (r *raft) committedEntryInCurrentTerm() bool {
-	return r.log.zeroTermOnOutOfBounds(r.log.term(r.log.committed)) == r.Term
-}
-
-// releasePendingReadIndexMessages serves the ReadIndex requests that waited
-// for the leader's first commit in its term.
-func (r *raft) releasePendingReadIndexMessages() {
-	if len(r.pendingReadIndexMessages) == 0 || !r.committedEntryInCurrentTerm() {
-		return
-	}
-	msgs := r.pendingReadIndexMessages
-	r.pendingReadIndexMessages = nil
-	for _, m := range msgs {
-		r.sendReadIndexResponse(m)
-	}
-}
-
-// sendReadIndexResponse starts the heartbeat round confirming m, or answers
-// at once when this node alone is a quorum.
-func (r *raft) sendReadIndexResponse(m Message) {
-	if len(r.peers) == 1 {
-		r.answerReadIndex(m, r.log.committed)
-		return
-	}
-	r.readOnly.addRequest(r.log.committed, m)
-	r.readOnly.recvAck(r.id, m.Context)
-	r.bcastHeartbeatWithCtx(m.Context)
-}
-
-func (r *raft) answerReadIndex(req Message, index uint64) {
-	if req.From == None || req.From == r.id {
-		r.readStates = append(r.readStates, ReadState{Index: index, RequestCtx: req.Context})
-		return
-	}
-	r.send(Message{Type: MsgReadIndexResp, To: req.From, Index: index, Context: req.Context})
 }

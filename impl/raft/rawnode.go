@@ -51,8 +51,11 @@ func (rn *RawNode) Propose(data []byte) error {
 
 // ReadIndex asks for a linearizable read point. When the leader has
 // confirmed it, a ReadState with RequestCtx == rctx appears in a Ready;
-// rctx must be unique among outstanding requests. The request may be
-// dropped silently (leader change, lost message): time it out.
+// serve the read once the state machine has applied ReadState.Index. Never
+// reuse an rctx while this node might lead in the same term (a counter
+// does): a late heartbeat response carrying an old request's context would
+// otherwise confirm the new one early. The request may be dropped silently
+// (leader change, lost message): time it out.
 func (rn *RawNode) ReadIndex(rctx []byte) error {
 	return rn.r.Step(Message{Type: MsgReadIndex, Context: rctx})
 }

@@ -123,9 +123,9 @@ func TestReadIndex(t *testing.T) {
 // indexOf returns the log index at which data was applied.
 func indexOf(t *testing.T, nw *network, data string) uint64 {
 	t.Helper()
-	for idx, rec := range nw.applied {
-		if string(rec.entry.Data) == data {
-			return idx
+	for _, rec := range nw.applied {
+		if rec.present && string(rec.entry.Data) == data {
+			return rec.entry.Index
 		}
 	}
 	t.Fatalf("%q was never applied", data)

@@ -246,3 +246,79 @@ func (nw *network) checkAcked() int {
 	}
 	return len(nw.appliedData)
 }
+
+// Figure 8 of the paper, scripted: an entry of an old term that a new leader
+// has replicated to a majority can still be overwritten, so it must not be
+// committed by counting replicas. Here n1 (term 3) gets its term-1 entry A
+// onto a majority; if it committed A, n5 (term 4) would overwrite it.
+func TestFigure8Scripted(t *testing.T) {
+	nw := newNetwork(t, testSeed(16), 5, func(c *Config) {
+		c.PreVote, c.CheckQuorum = false, false
+		c.MaxEntriesPerMsg = 1
+	})
+	nw.checkLogs = true
+	n := func(id string) *simNode { return nw.node[id] }
+	// campaign makes id stand for election until it wins (a lost or split
+	// vote only costs a term).
+	campaign := func(id string) {
+		for range 3 {
+			require.NoError(t, n(id).rn.Campaign())
+			nw.process(id)
+			nw.deliver()
+			if n(id).rn.Status().State == StateLeader {
+				return
+			}
+		}
+		t.Fatalf("%s did not win", id)
+	}
+	// No ticks in this test: only the scripted campaigns and deliveries.
+	campaign("n1") // term 1: the no-op at index 1 commits everywhere
+
+	// (a) n1 replicates A (index 2, term 1) to n2 only, then crashes.
+	nw.partition([]string{"n1", "n2"}, []string{"n3", "n4", "n5"})
+	require.NoError(t, nw.propose("n1", "A"))
+	nw.deliver()
+	nw.crash("n1")
+
+	// (b) n5 wins term 2 with n3 and n4, appends its no-op at index 2, and
+	// crashes before sending it anywhere.
+	nw.drop = func(m Message) bool { return m.From == "n5" && m.Type == MsgApp }
+	campaign("n5")
+	nw.crash("n5")
+	nw.drop = nil
+
+	// (c) n1 restarts and wins term 3 with n2, n3 (n4 cut off; its first
+	// try, in term 2, fails: n3 voted for n5 in term 2). It brings n3
+	// up to index 2 (A) but its own no-op of term 3 reaches only n2: A is on
+	// a majority (n1, n2, n3), the no-op is not.
+	nw.heal()
+	nw.restart("n1")
+	nw.cutLink("n1", "n4")
+	nw.drop = func(m Message) bool {
+		// Let n1's probe through (n3 rejects it, lacking index 2) and the
+		// append of A; lose whatever would bring the no-op to n3.
+		hasA := n("n3").rn.r.log.lastIndex() >= 2
+		return hasA && m.From == "n1" && m.To == "n3" && m.Type == MsgApp && len(m.Entries) > 0
+	}
+	campaign("n1")
+	require.Equal(t, uint64(3), n("n1").rn.Status().Term)
+	require.Equal(t, uint64(2), n("n1").rn.r.prs["n3"].Match, "A did not reach n3")
+	assert.Equal(t, uint64(1), n("n1").rn.Status().Commit,
+		"n1 committed A, an entry of term 1, by counting replicas in term 3")
+
+	// (d) n1 crashes; n5 can win term 4 (its last term 2 beats A's term 1)
+	// with n3 and n4, and replaces A at index 2 everywhere it reaches.
+	nw.crash("n1")
+	nw.drop = nil
+	nw.heal()
+	nw.restart("n5")
+	campaign("n5")
+	nw.deliver()
+	nw.one("after", 4, 200)
+	for _, id := range []string{"n2", "n3", "n4", "n5"} {
+		assert.NotContains(t, n(id).sm, "A", "%s", id)
+	}
+	e, err := n("n5").rn.r.log.term(2)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(2), e, "index 2 should hold n5's term-2 entry")
+}

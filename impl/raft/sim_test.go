@@ -77,19 +77,26 @@ func runSimulation(t *testing.T, seed uint64) *network {
 	}()
 	// The schedule has its own generator, apart from the network's.
 	rng := rand.New(rand.NewPCG(seed, 0xc0ffee))
-	size := 3 + 2*rng.IntN(2) // 3 or 5 nodes
+	size := []int{3, 3, 5, 5, 7}[rng.IntN(5)]
 	pre, cq := rng.IntN(2) == 0, rng.IntN(2) == 0
-	snap := rng.IntN(3) == 0
+	heartbeat := 1 + rng.IntN(3)
+	election := heartbeat + 4 + rng.IntN(12)
+	maxEntries, maxSize := rng.IntN(8), uint64(0)
+	if rng.IntN(4) == 0 {
+		maxSize = 1 // one entry per MsgApp
+	}
+	inflight := 1 + rng.IntN(4)
 	nw := newNetwork(t, seed, size, func(c *Config) {
 		c.PreVote, c.CheckQuorum = pre, cq
-		c.MaxEntriesPerMsg = 1 + rng.IntN(8)
-		c.MaxInflightMsgs = 1 + rng.IntN(4)
+		c.HeartbeatTick, c.ElectionTick = heartbeat, election
+		c.MaxEntriesPerMsg, c.MaxSizePerMsg, c.MaxInflightMsgs = maxEntries, maxSize, inflight
 	})
 	nw.checkLogs = true
-	if snap {
+	if rng.IntN(3) == 0 {
 		nw.snapEvery, nw.keep = 5+uint64(rng.IntN(10)), uint64(rng.IntN(5))
 	}
-	t.Logf("seed %d: %d nodes, pre-vote %v, check-quorum %v, snapshots every %d", seed, size, pre, cq, nw.snapEvery)
+	t.Logf("seed %d: %d nodes, pre-vote %v, check-quorum %v, ticks %d/%d, batch %d/%d, inflight %d, snapshots every %d",
+		seed, size, pre, cq, heartbeat, election, maxEntries, maxSize, inflight, nw.snapEvery)
 	var proposed []string
 	for step := range 300 {
 		switch x := rng.IntN(100); {

@@ -67,9 +67,3 @@ func (rn *RawNode) Status() Status {
 	}
 	return st
 }
-
-// BasicStatus is the cheap part of Status, without copying progress.
-func (rn *RawNode) BasicStatus() (id string, state StateType, term uint64, lead string, commit uint64) {
-	r := rn.r
-	return r.id, r.state, r.Term, r.lead, r.log.committed
-}

@@ -26,26 +26,55 @@ type testCluster struct {
 	ctx     context.Context
 	mu      sync.Mutex
 	stopped map[string]bool
+	proxies map[[2]string]*linkProxy // directed links, when proxied
 }
 
 // newTestCluster starts n nodes. tune, when not nil, adjusts each config.
 func newTestCluster(t testing.TB, n int, tune func(*Config)) *testCluster {
 	t.Helper()
+	return newCluster(t, n, tune, false)
+}
+
+// newProxiedCluster starts n nodes with a proxy on every link between them.
+func newProxiedCluster(t testing.TB, n int) *testCluster {
+	t.Helper()
+	return newCluster(t, n, nil, true)
+}
+
+func newCluster(t testing.TB, n int, tune func(*Config), proxied bool) *testCluster {
+	t.Helper()
 	c := &testCluster{t: t, raft: map[string]string{}, client: map[string]string{}, dirs: map[string]string{},
 		nodes: map[string]*Node{}, tune: tune, ctx: t.Context(), stopped: map[string]bool{}}
 	base := t.TempDir()
+	listeners := map[string][2]net.Listener{}
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("n%d", i)
 		c.ids = append(c.ids, id)
-		c.raft[id] = freeAddr(t)
-		c.client[id] = freeAddr(t)
+		rl, cl := listen(t), listen(t)
+		listeners[id] = [2]net.Listener{rl, cl}
+		c.raft[id], c.client[id] = rl.Addr().String(), cl.Addr().String()
 		c.dirs[id] = filepath.Join(base, id)
 	}
+	if proxied {
+		c.proxyLinks()
+	}
 	for _, id := range c.ids {
-		c.start(id)
+		cfg := c.config(id)
+		cfg.RaftListener, cfg.ClientListener = listeners[id][0], listeners[id][1]
+		node, err := NewNode(cfg)
+		require.NoError(t, err)
+		node.Start(c.ctx)
+		c.nodes[id] = node
 	}
 	t.Cleanup(c.stopAll)
 	return c
+}
+
+func listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	return ln
 }
 
 // freeAddr returns a loopback address that was free a moment ago.
@@ -66,7 +95,11 @@ func (c *testCluster) config(id string) Config {
 	cfg.DataDir = c.dirs[id]
 	cfg.Peers = map[string]string{}
 	for _, p := range c.ids {
-		if p != id {
+		switch {
+		case p == id:
+		case c.proxies != nil:
+			cfg.Peers[p] = c.proxies[[2]string{id, p}].addr()
+		default:
 			cfg.Peers[p] = c.raft[p]
 		}
 	}
@@ -77,7 +110,7 @@ func (c *testCluster) config(id string) Config {
 	return cfg
 }
 
-// start (re)starts node id from its data directory.
+// start restarts node id from its data directory, on the same ports.
 func (c *testCluster) start(id string) {
 	c.t.Helper()
 	var node *Node

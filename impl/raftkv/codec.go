@@ -9,8 +9,9 @@ import (
 )
 
 // Messages between nodes are encoded by hand with varints rather than gob
-// or JSON: a heartbeat is about 20 bytes instead of ~150 as JSON, and
-// encoding allocates once (see BenchmarkMessageCodec).
+// or JSON: an append of two small entries is 27 bytes instead of 161 as
+// JSON, and encodes and decodes about 18 times faster
+// (BenchmarkMessageCodec, BenchmarkMessageCodecJSON).
 //
 // Layout: type, from, to, term, log term, index, commit, flags (reject,
 // has snapshot), reject hint, conflict term, context, entries (count, then

@@ -1,6 +1,7 @@
 package raftkv
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/faultline/faultline/impl/raft"
@@ -86,4 +87,24 @@ func BenchmarkMessageCodec(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(buf)), "bytes/msg")
+}
+
+// BenchmarkMessageCodecJSON is the alternative the hand-written codec was
+// measured against.
+func BenchmarkMessageCodecJSON(b *testing.B) {
+	m := sampleMessages[1]
+	var size int
+	b.ReportAllocs()
+	for b.Loop() {
+		buf, err := json.Marshal(m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var got raft.Message
+		if err := json.Unmarshal(buf, &got); err != nil {
+			b.Fatal(err)
+		}
+		size = len(buf)
+	}
+	b.ReportMetric(float64(size), "bytes/msg")
 }

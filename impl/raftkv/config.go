@@ -3,6 +3,7 @@ package raftkv
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -22,6 +23,12 @@ type Config struct {
 	Peers map[string]string
 	// DataDir holds the write-ahead log and the snapshot.
 	DataDir string
+	// RaftListener and ClientListener, when set, are used instead of
+	// listening on RaftAddr and ClientAddr: an in-process cluster can bind
+	// every node's ports on 127.0.0.1:0 first and then tell each node its
+	// peers' addresses. The node closes them when it stops.
+	RaftListener   net.Listener
+	ClientListener net.Listener
 
 	// TickInterval is the duration of one Raft tick.
 	TickInterval time.Duration
@@ -82,9 +89,9 @@ func (c *Config) Validate() error {
 	switch {
 	case c.ID == "":
 		return fail("ID must not be empty (e.g. --id n1)")
-	case c.RaftAddr == "":
+	case c.RaftAddr == "" && c.RaftListener == nil:
 		return fail("RaftAddr must not be empty (e.g. --listen 127.0.0.1:7001)")
-	case c.ClientAddr == "":
+	case c.ClientAddr == "" && c.ClientListener == nil:
 		return fail("ClientAddr must not be empty (e.g. --client-listen 127.0.0.1:8001)")
 	case c.DataDir == "":
 		return fail("DataDir must not be empty (e.g. --data /var/lib/faultline/n1)")

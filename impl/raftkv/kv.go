@@ -3,7 +3,6 @@ package raftkv
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 )
 
 // The state machine: string keys holding int64 registers, plus the client
@@ -147,13 +146,4 @@ func restoreKVState(data []byte) (*kvState, error) {
 		}
 	}
 	return s, nil
-}
-
-// clone copies the state (for tests comparing replicas).
-func (s *kvState) clone() *kvState {
-	c := &kvState{Data: maps.Clone(s.Data), Sessions: make(map[uint64]*session, len(s.Sessions))}
-	for id, sess := range s.Sessions {
-		c.Sessions[id] = &session{AckedBelow: sess.AckedBelow, Results: maps.Clone(sess.Results), LastUsed: sess.LastUsed}
-	}
-	return c
 }

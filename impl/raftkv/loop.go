@@ -38,9 +38,16 @@ func (n *Node) loop(ctx context.Context) error {
 			c <- n.status()
 		}
 		n.drain()
-		n.startReads()
-		if err := n.handleReady(); err != nil {
-			return err
+		for {
+			n.startReads()
+			if err := n.handleReady(); err != nil {
+				return err
+			}
+			// Reads that queued while a read index was being confirmed
+			// go out as soon as it is.
+			if len(n.readQueue) == 0 || len(n.readPending) > 0 {
+				break
+			}
 		}
 	}
 }

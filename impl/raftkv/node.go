@@ -136,12 +136,17 @@ func (n *Node) restore() error {
 
 func (n *Node) listen() error {
 	var err error
-	if n.raftLn, err = net.Listen("tcp", n.cfg.RaftAddr); err != nil {
-		return fmt.Errorf("listening for raft peers on %s: %w", n.cfg.RaftAddr, err)
+	n.raftLn, n.clientLn = n.cfg.RaftListener, n.cfg.ClientListener
+	if n.raftLn == nil {
+		if n.raftLn, err = net.Listen("tcp", n.cfg.RaftAddr); err != nil {
+			return fmt.Errorf("listening for raft peers on %s: %w", n.cfg.RaftAddr, err)
+		}
 	}
-	if n.clientLn, err = net.Listen("tcp", n.cfg.ClientAddr); err != nil {
-		n.raftLn.Close()
-		return fmt.Errorf("listening for clients on %s: %w", n.cfg.ClientAddr, err)
+	if n.clientLn == nil {
+		if n.clientLn, err = net.Listen("tcp", n.cfg.ClientAddr); err != nil {
+			n.raftLn.Close()
+			return fmt.Errorf("listening for clients on %s: %w", n.cfg.ClientAddr, err)
+		}
 	}
 	n.trans = newTransport(transportConfig{
 		ID: n.cfg.ID, Peers: n.cfg.Peers, DialTimeout: n.cfg.DialTimeout, IOTimeout: n.cfg.IOTimeout,

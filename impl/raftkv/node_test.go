@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -267,4 +269,23 @@ func TestNodeHTTPStatusAndMetrics(t *testing.T) {
 	for _, name := range []string{"raftkv_proposals_total", "raftkv_fsync_duration_seconds_bucket", "raftkv_is_leader", `raftkv_requests_total{node="` + leader + `",op="write",outcome="ok"} 1`} {
 		assert.Contains(t, string(body), name)
 	}
+}
+
+func TestNodeRefusesCorruptDataDir(t *testing.T) {
+	c := newTestCluster(t, 3, nil)
+	c.waitLeader()
+	cl := c.newClient()
+	for i := range 5 {
+		require.NoError(t, cl.Write(t.Context(), "k", int64(i)))
+	}
+	c.stop("n1")
+	path := filepath.Join(c.dirs["n1"], walFileName)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	data[recordHeaderSize+1] ^= 0x40 // inside the first record, with records after it
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+
+	_, err = NewNode(c.config("n1"))
+	require.ErrorIs(t, err, ErrCorrupt)
+	assert.Contains(t, err.Error(), path)
 }

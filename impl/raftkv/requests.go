@@ -175,7 +175,7 @@ func (n *Node) propose(p *proposal) {
 // startReads asks the core for one read index covering every read queued
 // in this iteration (one quorum round for the whole batch).
 func (n *Node) startReads() {
-	if len(n.readQueue) == 0 {
+	if len(n.readQueue) == 0 || n.readInFlight() {
 		return
 	}
 	batch := n.readQueue
@@ -195,6 +195,21 @@ func (n *Node) startReads() {
 		return
 	}
 	n.readPending[string(rctx)] = pendingReads{reqs: batch, tick: n.ticks}
+}
+
+// readInFlight reports whether a read index request is being confirmed
+// and young enough to wait for: one quorum round at a time serves every
+// read that queues meanwhile, instead of a heartbeat round per read. A
+// request older than two heartbeats may have been lost; then a new one
+// goes out (its confirmation confirms the older ones too).
+func (n *Node) readInFlight() bool {
+	maxAge := 2 * uint64(n.cfg.HeartbeatTicks)
+	for _, p := range n.readPending {
+		if n.ticks-p.tick < maxAge {
+			return true
+		}
+	}
+	return false
 }
 
 // readConfirmed moves a batch whose read index the quorum confirmed to

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"sync"
 	"time"
@@ -174,6 +173,11 @@ func (t *transport) serveConn(ctx context.Context, conn net.Conn) {
 		t.logger.Warn("inbound raft connection without a valid hello; closing it", "remote", conn.RemoteAddr())
 		return
 	}
+	if _, known := t.cfg.Peers[from]; !known {
+		t.logger.Warn("inbound raft connection from a node that is not a peer; closing it (check the --peer flags)",
+			"from", from, "remote", conn.RemoteAddr())
+		return
+	}
 	for {
 		frame, err := read()
 		if err != nil {
@@ -230,138 +234,4 @@ func parseHello(frame []byte) (string, bool) {
 		return "", false
 	}
 	return string(frame[len(helloMagic):]), true
-}
-
-// peerSender owns the outbound connection to one peer.
-type peerSender struct {
-	t     *transport
-	id    string
-	addr  string
-	queue chan raft.Message
-}
-
-// run sends queued messages, dialing on demand. After a failed dial it
-// drops what is queued (stale by the time the peer is back) and waits an
-// exponentially growing, jittered back-off.
-func (p *peerSender) run(ctx context.Context) {
-	backoff := p.t.cfg.MinBackoff
-	var conn net.Conn
-	var buf []byte
-	defer func() {
-		if conn != nil {
-			conn.Close()
-		}
-	}()
-	for {
-		var m raft.Message
-		select {
-		case <-ctx.Done():
-			return
-		case m = <-p.queue:
-		}
-		if conn == nil {
-			c, err := p.dial(ctx)
-			if err != nil {
-				p.failed(m)
-				p.drain()
-				p.t.logger.Debug("cannot reach peer", "peer", p.id, "addr", p.addr, "err", err, "retry_in", backoff)
-				if !sleepCtx(ctx, jitter(backoff)) {
-					return
-				}
-				backoff = min(2*backoff, p.t.cfg.MaxBackoff)
-				continue
-			}
-			conn, backoff = c, p.t.cfg.MinBackoff
-		}
-		batch := []raft.Message{m}
-		buf = appendFrame(buf[:0], func(b []byte) []byte { return appendMessage(b, m) })
-		for len(buf) < 1<<20 {
-			select {
-			case next := <-p.queue:
-				batch = append(batch, next)
-				buf = appendFrame(buf, func(b []byte) []byte { return appendMessage(b, next) })
-				continue
-			default:
-			}
-			break
-		}
-		if err := p.write(conn, buf); err != nil {
-			p.t.logger.Debug("lost connection to peer", "peer", p.id, "err", err)
-			conn.Close()
-			conn = nil
-			for _, m := range batch {
-				p.failed(m)
-			}
-			continue
-		}
-		for _, m := range batch {
-			if m.Type == raft.MsgSnap {
-				p.t.report(raft.Message{Type: raft.MsgSnapStatus, From: p.id})
-			}
-		}
-	}
-}
-
-func (p *peerSender) dial(ctx context.Context) (net.Conn, error) {
-	d := net.Dialer{Timeout: p.t.cfg.DialTimeout}
-	conn, err := d.DialContext(ctx, "tcp", p.addr)
-	if err != nil {
-		return nil, err
-	}
-	hello := appendFrame(nil, func(b []byte) []byte { return append(append(b, helloMagic...), p.t.cfg.ID...) })
-	if err := p.write(conn, hello); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
-}
-
-func (p *peerSender) write(conn net.Conn, buf []byte) error {
-	if err := conn.SetWriteDeadline(time.Now().Add(p.t.cfg.IOTimeout)); err != nil {
-		return err
-	}
-	_, err := conn.Write(buf)
-	return err
-}
-
-// failed tells the node that m did not reach the peer.
-func (p *peerSender) failed(m raft.Message) {
-	p.t.report(raft.Message{Type: raft.MsgUnreachable, From: p.id})
-	if m.Type == raft.MsgSnap {
-		p.t.report(raft.Message{Type: raft.MsgSnapStatus, From: p.id, Reject: true})
-	}
-}
-
-// drain drops every queued message.
-func (p *peerSender) drain() {
-	for {
-		select {
-		case m := <-p.queue:
-			if m.Type == raft.MsgSnap {
-				p.failed(m)
-			}
-		default:
-			return
-		}
-	}
-}
-
-// jitter spreads d over [d/2, d) so that peers do not reconnect in step.
-func jitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2)
-}
-
-// sleepCtx waits d or until ctx ends; it reports whether d elapsed.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

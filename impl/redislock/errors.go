@@ -36,8 +36,8 @@ func IsDefinite(err error) bool {
 }
 
 // classify sorts an error from go-redis into ErrUnavailable (the request was
-// not sent or was refused) and ErrIndeterminate (everything else: when in
-// doubt, indeterminate). sent reports whether the request may have left.
+// not sent, or Redis refused it with an error reply) and ErrIndeterminate
+// (everything else: when in doubt, indeterminate).
 func classify(what string, err error) error {
 	if err == nil {
 		return nil

@@ -64,22 +64,24 @@ func CounterKey(key string) string { return key + ":fence" }
 // held (ErrNotAcquired) or ctx ends. An attempt without a reply stops the
 // loop with ErrIndeterminate: that attempt may have won.
 func (f *Fenced) Acquire(ctx context.Context, key string) (*Lease, error) {
-	what := fmt.Sprintf("acquiring lock %q", key)
-	timer := time.NewTimer(0)
-	<-timer.C
-	defer timer.Stop()
+	var timer *time.Timer // made on the first back-off: most acquires need none
 	for attempt := 1; ; attempt++ {
 		l, err := f.TryAcquire(ctx, key)
 		if err == nil || !isNotAcquired(err) {
 			return l, err
 		}
 		if attempt >= f.cfg.Tries {
-			return nil, fmt.Errorf("%s: %w (after %d tries)", what, ErrNotAcquired, attempt)
+			return nil, fmt.Errorf("acquiring lock %q: %w (after %d tries)", key, ErrNotAcquired, attempt)
 		}
-		timer.Reset(f.backoff.delay(attempt))
+		if timer == nil {
+			timer = time.NewTimer(f.backoff.delay(attempt))
+			defer timer.Stop()
+		} else {
+			timer.Reset(f.backoff.delay(attempt))
+		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s: %w: %w", what, ErrNotAcquired, ctx.Err())
+			return nil, fmt.Errorf("acquiring lock %q: %w: %w", key, ErrNotAcquired, ctx.Err())
 		case <-timer.C:
 		}
 	}
@@ -87,17 +89,16 @@ func (f *Fenced) Acquire(ctx context.Context, key string) (*Lease, error) {
 
 // TryAcquire makes one attempt.
 func (f *Fenced) TryAcquire(ctx context.Context, key string) (*Lease, error) {
-	what := fmt.Sprintf("acquiring lock %q", key)
-	if err := checkCtx(ctx, what); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, checkCtx(ctx, "acquiring lock "+strconv.Quote(key))
 	}
 	owner := newOwner()
 	token, err := acquireScript.Run(ctx, f.client, []string{key, CounterKey(key)}, owner, f.cfg.Lease.Milliseconds()).Int64()
 	switch {
 	case err != nil:
-		return nil, classify(what, err)
+		return nil, classify("acquiring lock "+strconv.Quote(key), err)
 	case token == 0:
-		return nil, fmt.Errorf("%s: %w", what, ErrNotAcquired)
+		return nil, fmt.Errorf("acquiring lock %q: %w", key, ErrNotAcquired)
 	}
 	return &Lease{f: f, key: key, owner: owner, token: token}, nil
 }
@@ -114,33 +115,38 @@ func (l *Lease) Token() int64 { return l.token }
 
 // Release deletes the lock if this lease still holds it; ErrNotHeld if not.
 func (l *Lease) Release(ctx context.Context) error {
-	what := fmt.Sprintf("releasing lock %q (token %d)", l.key, l.token)
-	return l.compareAnd(ctx, what, releaseScript)
+	return l.compareAnd(ctx, "releasing", releaseScript)
 }
 
 // Extend sets the lock's remaining lease to ttl if this lease still holds
 // it; ErrNotHeld if not.
 func (l *Lease) Extend(ctx context.Context, ttl time.Duration) error {
-	what := fmt.Sprintf("extending lock %q (token %d)", l.key, l.token)
 	if ttl < time.Millisecond {
-		return fmt.Errorf("%s: %w: ttl %v must be at least 1ms", what, ErrInvalidConfig, ttl)
+		return fmt.Errorf("%s: %w: ttl %v must be at least 1ms", l.doing("extending"), ErrInvalidConfig, ttl)
 	}
-	return l.compareAnd(ctx, what, extendScript, ttl.Milliseconds())
+	return l.compareAnd(ctx, "extending", extendScript, ttl.Milliseconds())
 }
 
-func (l *Lease) compareAnd(ctx context.Context, what string, s *redis.Script, extra ...any) error {
-	if err := checkCtx(ctx, what); err != nil {
-		return err
+// compareAnd runs a compare-and-… script; verb names it in errors.
+func (l *Lease) compareAnd(ctx context.Context, verb string, s *redis.Script, extra ...any) error {
+	if ctx.Err() != nil {
+		return checkCtx(ctx, l.doing(verb))
 	}
 	args := append([]any{l.owner}, extra...)
 	n, err := s.Run(ctx, l.f.client, []string{l.key}, args...).Int64()
 	switch {
 	case err != nil:
-		return classify(what, err)
+		return classify(l.doing(verb), err)
 	case n == 0:
-		return fmt.Errorf("%s: %w", what, ErrNotHeld)
+		return fmt.Errorf("%s: %w", l.doing(verb), ErrNotHeld)
 	}
 	return nil
+}
+
+// doing describes the operation for an error message; it is built only
+// when there is an error to describe.
+func (l *Lease) doing(verb string) string {
+	return fmt.Sprintf("%s lock %q (token %d)", verb, l.key, l.token)
 }
 
 // String names the lease for logs.

@@ -82,12 +82,10 @@ func TestCallerCountsAnUnreachableDownstream(t *testing.T) {
 	assert.Equal(t, workloads.BreakerObservation{State: "OPEN", Gen: 1, Outcome: "rejected", Reason: "open", At: o.At, Error: impl.ErrOpen.Error()}, o)
 }
 
-// TestBreakerRunUnderPartitions drives the workload through a real
-// Toxiproxy while the nemesis partitions the downstream, and checks the
-// history with the breaker checker: it conforms, the breaker opened and
-// shed calls — and the same history checked against a breaker with a
-// lower threshold than the one that ran is caught.
-func TestBreakerRunUnderPartitions(t *testing.T) {
+// runUnderPartitions drives the workload for d through a real Toxiproxy
+// while the nemesis partitions the downstream, and returns the history.
+func runUnderPartitions(t *testing.T, cfg Config, d time.Duration) []history.Op {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	logger := testLogger(t)
@@ -97,11 +95,7 @@ func TestBreakerRunUnderPartitions(t *testing.T) {
 	net, err := nemesis.Connect(ctx, srv.URL())
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, net.Close(context.Background())) })
-
-	cfg := DefaultConfig()
 	cfg.Net = net
-	cfg.Breaker.FailureThreshold = 5
-	cfg.Breaker.Timeout = 200 * time.Millisecond
 	s := startSystem(t, cfg)
 
 	path := filepath.Join(t.TempDir(), "history.jsonl")
@@ -113,18 +107,33 @@ func TestBreakerRunUnderPartitions(t *testing.T) {
 	require.NoError(t, err)
 	rec := workloads.NewRecorder(hist, nil)
 
-	runCtx, stop := context.WithTimeout(ctx, 3*time.Second)
+	runCtx, stop := context.WithTimeout(ctx, d)
 	defer stop()
 	nemDone := make(chan error, 1)
 	go func() { nemDone <- nem.Run(runCtx) }()
 	wc := workloads.BreakerConfig{Concurrency: 4, Rate: 200, OpTimeout: 100 * time.Millisecond}
 	require.NoError(t, s.Run(runCtx, rec, wc))
 	require.NoError(t, <-nemDone)
+	require.NoError(t, s.Recover(ctx, 1<<20, 20*time.Millisecond, wc.OpTimeout), "the breaker closes again after the heal")
+	s.Close()
 	require.NoError(t, hist.Close())
-
 	h, err := history.ReadFile(path)
 	require.NoError(t, err)
-	res := checker.BreakerChecker{}.Check(ctx, h.Ops)
+	return h.Ops
+}
+
+// TestBreakerRunUnderPartitions checks a run's history with the breaker
+// checker: it conforms, the breaker opened and shed calls — and the same
+// history checked against a breaker with a lower threshold than the one
+// that ran is caught.
+func TestBreakerRunUnderPartitions(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Breaker.FailureThreshold = 5
+	cfg.Breaker.Timeout = 200 * time.Millisecond
+	ops := runUnderPartitions(t, cfg, 3*time.Second)
+
+	ctx := context.Background()
+	res := checker.BreakerChecker{}.Check(ctx, ops)
 	require.Equal(t, checker.Valid, res.Valid, res.Explanation)
 	d := res.Details.(*checker.BreakerDetails)
 	assert.Positive(t, d.Protection.Opens, "the partition must trip the breaker")
@@ -134,7 +143,43 @@ func TestBreakerRunUnderPartitions(t *testing.T) {
 
 	wrong := *d.Config
 	wrong.FailureThreshold = 3
-	res = checker.BreakerChecker{Config: &wrong}.Check(ctx, h.Ops)
+	res = checker.BreakerChecker{Config: &wrong}.Check(ctx, ops)
 	require.Equal(t, checker.Invalid, res.Valid, "a breaker that tripped at 5 does not conform to a model that trips at 3")
 	t.Logf("against failure_threshold 3: %s", res.Explanation)
+}
+
+func TestBreakerOffRunUnderPartitions(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Enabled = false
+	ops := runUnderPartitions(t, cfg, 1500*time.Millisecond)
+	res := checker.BreakerChecker{}.Check(context.Background(), ops)
+	require.Equal(t, checker.Valid, res.Valid, res.Explanation)
+	p := res.Details.(*checker.BreakerDetails).Protection
+	assert.Zero(t, p.RejectedOpen+p.RejectedTrials, "without a breaker nothing is shed")
+	assert.Positive(t, p.DownstreamErrorsDuringFaults, "without a breaker the callers meet the partition")
+}
+
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Config)
+		ok   bool
+	}{
+		{"default", func(*Config) {}, true},
+		{"bad breaker", func(c *Config) { c.Breaker.Timeout = 0 }, false},
+		{"bad breaker but off", func(c *Config) { c.Breaker.Timeout, c.Enabled = 0, false }, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			tt.edit(&cfg)
+			if tt.ok {
+				require.NoError(t, cfg.Validate())
+				return
+			}
+			require.ErrorIs(t, cfg.Validate(), ErrBadConfig)
+			_, err := Start(context.Background(), cfg)
+			require.ErrorIs(t, err, impl.ErrBadConfig)
+		})
+	}
 }

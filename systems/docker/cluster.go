@@ -17,6 +17,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	tcnetwork "github.com/testcontainers/testcontainers-go/network"
+	"golang.org/x/sync/errgroup"
 )
 
 // Cluster is a running Raft KV cluster, one container per node.
@@ -62,8 +63,9 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	c := &Cluster{cfg: cfg, logger: logger, cli: cli, byID: map[string]*node{}, http: &http.Client{}}
 	if err := c.start(ctx); err != nil {
-		c.Terminate(context.WithoutCancel(ctx))
-		return nil, err
+		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return nil, errors.Join(err, c.Terminate(cleanup))
 	}
 	return c, nil
 }
@@ -84,11 +86,16 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.nodes = append(c.nodes, n)
 		c.byID[id] = n
 	}
+	// Containers start in parallel: each takes seconds on a busy engine.
+	g, gctx := errgroup.WithContext(ctx)
 	for _, n := range c.nodes {
-		if err := c.run(ctx, n); err != nil {
-			return err
-		}
-		n.running = true
+		g.Go(func() error { return c.run(gctx, n) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, n := range c.nodes {
+		c.setState(n, true, false)
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.cfg.StartTimeout)
 	defer cancel()
@@ -244,13 +251,17 @@ func (c *Cluster) Terminate(ctx context.Context) error {
 		errs = append(errs, c.cli.Close())
 		c.cli = nil
 	}
+	c.http.CloseIdleConnections()
 	return errors.Join(errs...)
 }
 
 func (c *Cluster) node(id string) (*node, error) {
 	n, ok := c.byID[id]
-	if !ok {
+	switch {
+	case !ok:
 		return nil, fmt.Errorf("%w %q: the cluster has %v", ErrUnknownNode, id, c.Nodes())
+	case n.ctr == nil:
+		return nil, fmt.Errorf("node %s: %w", id, ErrTerminated)
 	}
 	return n, nil
 }

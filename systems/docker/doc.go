@@ -24,9 +24,18 @@
 // would have to be pulled. Without it, leftovers of a killed run carry the
 // label org.testcontainers=true.
 //
-// The test in this package builds the static binary and the image, starts
-// three nodes, and checks that a write acknowledged before the leader's
-// container is killed is still read after the other two elect a new leader.
-// It skips when no Docker engine answers, and fails instead when
-// FAULTLINE_REQUIRE_DOCKER=1.
+// The client ports are published on a fixed free port of HostIP chosen at
+// Start, and the cluster polls /status there itself, so ClientAddrs stay
+// valid across Kill and Restart. This assumes the harness can reach HostIP
+// of the engine's host: true for a local engine, including when the harness
+// itself runs in a container sharing the host's network; not for a remote
+// DOCKER_HOST.
+//
+// The test in this package builds the static binary and the image (or uses
+// the image named by FAULTLINE_DOCKER_IMAGE), starts three nodes, and
+// checks that a write acknowledged before the leader's container is killed
+// is still read after the other two elect a new leader, that the killed
+// node catches up after a restart, and that writes commit while a follower
+// is paused. It skips when no Docker engine answers or with -short, and
+// fails instead when FAULTLINE_REQUIRE_DOCKER=1.
 package docker

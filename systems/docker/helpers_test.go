@@ -19,11 +19,17 @@ import (
 )
 
 // requireDocker skips the test when no Docker engine answers, or fails it
-// when FAULTLINE_REQUIRE_DOCKER=1 (a CI job that must run it). It also
+// when FAULTLINE_REQUIRE_DOCKER=1 (a CI job that must run it). With -short
+// it skips unless FAULTLINE_REQUIRE_DOCKER=1: building the binary and the
+// image takes a while on a cold build cache. It also
 // turns Ryuk off unless the environment says otherwise: Ryuk is an image
 // that would have to be pulled, and the test removes what it creates.
 func requireDocker(t *testing.T) {
 	t.Helper()
+	required := os.Getenv("FAULTLINE_REQUIRE_DOCKER") == "1"
+	if testing.Short() && !required {
+		t.Skip("skipping the Docker test in -short mode (FAULTLINE_REQUIRE_DOCKER=1 runs it anyway)")
+	}
 	if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
 		t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
@@ -33,7 +39,7 @@ func requireDocker(t *testing.T) {
 	if err == nil {
 		return
 	}
-	if os.Getenv("FAULTLINE_REQUIRE_DOCKER") == "1" {
+	if required {
 		t.Fatalf("FAULTLINE_REQUIRE_DOCKER=1 but %v", err)
 	}
 	t.Skipf("skipping: %v (start Docker or set DOCKER_HOST; FAULTLINE_REQUIRE_DOCKER=1 makes this a failure)", err)
@@ -44,12 +50,16 @@ func requireDocker(t *testing.T) {
 // under a unique tag; the image is removed when the test ends. When
 // FAULTLINE_DOCKER_IMAGE names an image (say faultline:local, built by the
 // script), the test uses that one instead and leaves it in place.
-func buildImage(ctx context.Context, t *testing.T) string {
+func buildImage(t *testing.T) string {
 	t.Helper()
 	if image := os.Getenv("FAULTLINE_DOCKER_IMAGE"); image != "" {
 		t.Logf("using image %s from FAULTLINE_DOCKER_IMAGE", image)
 		return image
 	}
+	// Compiling on a cold build cache of a busy machine takes minutes;
+	// the cluster part of the test has its own, tighter deadline.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
 	dir := t.TempDir()
 	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", filepath.Join(dir, "faultline"),
 		"github.com/faultline/faultline/cmd/faultline")

@@ -1,6 +1,7 @@
 package docker
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -57,7 +58,7 @@ func (c *Cluster) Leader(ctx context.Context) (string, error) {
 		return "", ErrNoLeader
 	}
 	best := slices.MaxFunc(leaders, func(a, b raftkv.Status) int {
-		return int(a.CurrentTerm) - int(b.CurrentTerm)
+		return cmp.Compare(a.CurrentTerm, b.CurrentTerm)
 	})
 	return best.NodeID, nil
 }

@@ -110,11 +110,11 @@ func TestKilledServerGrantsTheLockTwice(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	cfg := quickConfig(LockNaive, WorkloadLock)
 	cfg.Lock.Lease = 10 * time.Second // no expiry: only the kill frees the lock
-	cfg.Hold = 300 * time.Millisecond
+	cfg.Hold = time.Second            // long enough to outlast the restart
 	s, err := Start(ctx, cfg)
 	require.NoError(t, err)
 	defer s.Stop(ctx)
-	ops := runFor(t, s, 1500*time.Millisecond, func(ctx context.Context) {
+	ops := runFor(t, s, 2*time.Second, func(ctx context.Context) {
 		if !assert.Eventually(t, func() bool { h, _ := s.Leader(ctx); return h != ServerNode }, 5*time.Second, time.Millisecond) {
 			return
 		}
@@ -146,6 +146,31 @@ func TestConfigValidate(t *testing.T) {
 			} else {
 				assert.ErrorIs(t, c.Validate(), ErrBadConfig)
 			}
+		})
+	}
+}
+
+func TestSystemOnTheMiniredisFallback(t *testing.T) {
+	for _, lock := range LockNames() {
+		t.Run(lock, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			cfg := quickConfig(lock, WorkloadFenced)
+			cfg.Redis = RedisConfig{Binary: "no-such-redis-server"}
+			s, err := Start(ctx, cfg)
+			require.NoError(t, err)
+			defer s.Stop(ctx)
+			assert.Equal(t, FallbackLabel, s.Labels()["fallback"])
+			ops := runFor(t, s, 300*time.Millisecond, nil)
+			var wrote int
+			for _, op := range ops {
+				// The run's end cuts calls short (info); a refusal by
+				// miniredis (a script it cannot run) would be a fail.
+				assert.NotContains(t, op.Error, "did not accept", "op %d", op.Index)
+				if op.F == workloads.FWrite && op.Type == history.Ok {
+					wrote++
+				}
+			}
+			assert.Positive(t, wrote)
 		})
 	}
 }

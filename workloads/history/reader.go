@@ -33,7 +33,11 @@ func ReadFile(path string) (*History, error) {
 		return nil, fmt.Errorf("opening history: %w", err)
 	}
 	defer f.Close()
-	h, err := Read(f)
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	h, err := read(f, size)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -45,8 +49,22 @@ func ReadFile(path string) (*History, error) {
 // ErrMalformed that names the line number (1-based). Blank lines are
 // skipped.
 func Read(r io.Reader) (*History, error) {
+	var size int64
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = int64(l.Len())
+	}
+	return read(r, size)
+}
+
+// typicalLine is about the length of a register history line; with the
+// input's size it sizes the Ops slice once instead of growing it.
+const typicalLine = 90
+
+// read is Read with a hint of the input's size in bytes (0: unknown).
+func read(r io.Reader, size int64) (*History, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	h := &History{}
+	h := &History{Ops: make([]Op, 0, min(size/typicalLine, 1<<24)+16)}
+	p := newLineParser()
 	var buf []byte // reused: parseLine copies what it keeps
 	for lineNo := 1; ; lineNo++ {
 		line, err := readLine(br, buf[:0])
@@ -57,7 +75,7 @@ func Read(r io.Reader) (*History, error) {
 		complete := len(line) > 0 && line[len(line)-1] == '\n'
 		trimmed := bytes.TrimSpace(line)
 		if len(trimmed) > 0 {
-			op, perr := parseLine(trimmed, int64(len(h.Ops)))
+			op, perr := p.parseLine(trimmed, int64(len(h.Ops)))
 			switch {
 			case perr == nil:
 				h.Ops = append(h.Ops, op)
@@ -101,8 +119,17 @@ type rawOp struct {
 	Node    string          `json:"node"`
 }
 
-// ParseLine parses one history line; want is the index it must carry.
-func parseLine(line []byte, want int64) (Op, error) {
+// parseLine parses one history line; want is the index it must carry.
+func (p *lineParser) parseLine(line []byte, want int64) (Op, error) {
+	var r rawOp
+	if !p.parseFast(line, &r) {
+		return parseSlow(line, want)
+	}
+	return r.op(want)
+}
+
+// parseSlow parses one history line with encoding/json.
+func parseSlow(line []byte, want int64) (Op, error) {
 	var r rawOp
 	if err := json.Unmarshal(line, &r); err != nil {
 		var syntax *json.SyntaxError
@@ -111,6 +138,11 @@ func parseLine(line []byte, want int64) (Op, error) {
 		}
 		return Op{}, fmt.Errorf("%w: not a JSON object: %v", ErrMalformed, err)
 	}
+	return r.op(want)
+}
+
+// op checks the fields of a line and makes it an Op.
+func (r *rawOp) op(want int64) (Op, error) {
 	switch {
 	case r.Index == nil:
 		return Op{}, fmt.Errorf("%w: missing \"index\"", ErrMalformed)

@@ -81,3 +81,41 @@ func sameJSON(a, b json.RawMessage) bool {
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
+
+// FuzzParseFast checks the hand-written fast path against encoding/json:
+// on every line the fast path accepts, both give the same Op or the same
+// error.
+func FuzzParseFast(f *testing.F) {
+	for _, s := range []string{
+		line0, line1, line2,
+		`{"index":0,"time":-1,"process":-1,"type":"info","f":"pause","value":{"id":2,"nodes":["n1","n2"],"x":[1.5e3,-0,true,false,null,{}]},"error":"e","node":"n"}`,
+		`{ "index" : 0 , "time" : 1 , "process" : 0 , "type" : "ok" , "f" : "read" , "value" : [ ] }`,
+		`{"index":0,"time":1,"process":0,"type":"ok","f":"read","value":01}`,
+		`{"index":0,"time":1,"process":0,"type":"ok","f":"read","Index":1}`,
+		`{"index":0,"index":1,"time":1,"process":0,"type":"ok","f":"read"}`,
+		`{"index":0,"time":1e3,"process":0,"type":"ok","f":"read"}`,
+		`{"index":0,"time":1,"process":0,"type":"ok","f":"read","value":"a\"b"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var r rawOp
+		if !newLineParser().parseFast(line, &r) {
+			return
+		}
+		fast, ferr := r.op(0)
+		slow, serr := parseSlow(line, 0)
+		if (ferr == nil) != (serr == nil) {
+			t.Fatalf("%q: fast path error %v, encoding/json error %v", line, ferr, serr)
+		}
+		if ferr != nil {
+			if ferr.Error() != serr.Error() {
+				t.Fatalf("%q: fast path says %q, encoding/json %q", line, ferr, serr)
+			}
+			return
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast path read %+v, encoding/json %+v", line, fast, slow)
+		}
+	})
+}

@@ -101,6 +101,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("making redis-server directory: %w", err)
 		}
 		s.cfg.Dir, s.tempDir = dir, true
+	} else if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("making redis-server directory: %w", err)
 	}
 	// A port picked free may be taken by someone else before redis-server
 	// binds it; try a few.
