@@ -80,10 +80,32 @@
 // (verbosely, at most 30 s; 5 s when the check itself ran out of time) to
 // draw them; a banner at the top of the page says what was left out.
 //
+// # Locks (lock_exclusion.go, lock_model.go, lock_fenced.go)
+//
+// The lock and fenced workloads have checkers of their own, which the
+// caller passes in [Options].Checkers. [MutualExclusionChecker]: no two
+// processes believed they held a lock at once — a holder believes it from
+// the ok of its acquire to the invoke of its release; only two ok acquires
+// make a definite overlap, and the result names both holders and the fault
+// in force. [LockModelChecker] checks acquire/release against a porcupine
+// mutex model. [FencedChecker] checks the protected resource of the fenced
+// workload: its accepted writes are linearizable in token order and no
+// acknowledged update was lost.
+//
+// # Circuit breaker (breaker*.go)
+//
+// [BreakerChecker] replays every decision the breaker recorded — in the
+// order it took them under its lock, within each generation — through an
+// executable sequential model of the breaker with time as an input: it
+// opens exactly at the threshold, rejects everything while open, goes
+// half-open only after the delay, admits at most the configured trial
+// calls, and makes only legal transitions. It reports the first decision
+// that does not conform, and what the breaker bought (calls shed while
+// open, caller latency during faults).
+//
 // # Report (report.go, report.tmpl, svg.go)
 //
-// report.html (report.go, report.tmpl, svg.go) is
-// a static page with no external assets: the verdict in words, each
+// report.html is a static page with no external assets: the verdict in words, each
 // checker's result, counts and latency percentiles, latency and throughput
 // over time drawn as hand-written SVG with the fault windows shaded, the
 // fault coverage, and links to the other files of the results directory.

@@ -119,13 +119,16 @@ func (RedisLockSystem) Faults() []string {
 // large as the lease so that clients' grants arrive unevenly (one whose
 // grant comes late believes it holds a lock that has already run out and
 // been handed to another), and process faults aimed at one node or at the
-// holder (a pause of every node stops nobody in particular).
+// holder — the "leader" of a lock — so that a pause is the holder's
+// stop-the-world pause of Kleppmann's example. A minority would nearly
+// always include redis-server, and a run whose every fault stops all clients
+// proves nothing (the too-little-work rule makes it unknown).
 func (RedisLockSystem) TuneNemesis(nc *nemesis.Config, c Config) {
 	nc.LatencyMin = c.Lock.Lease
 	nc.LatencyMax = 3 * c.Lock.Lease
 	nc.Jitter = c.Lock.Lease
 	nc.Directions = []string{nemesis.Downstream, nemesis.Both}
-	nc.Targets = []string{nemesis.TargetOne, nemesis.TargetLeader, nemesis.TargetMinority}
+	nc.Targets = []string{nemesis.TargetLeader, nemesis.TargetOne}
 }
 
 func (RedisLockSystem) Start(ctx context.Context, env *Env) (Target, error) {

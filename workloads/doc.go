@@ -12,6 +12,12 @@
 // an error nobody classified — is info, because "when in doubt,
 // indeterminate is always safe". Nothing retries underneath the recorder.
 //
+// The workloads: register (read / write / cas over independent keys, every
+// written value unique: register.go), lock and fenced (clients acquire a
+// lock, hold it, release it; in fenced they also write to a resource with
+// their fencing token: lock.go), and breaker (callers through a circuit
+// breaker, with its decisions and transitions recorded: breaker.go).
+//
 // Workers follow Jepsen's process rule: after an info outcome a worker
 // continues under a new process id (process + concurrency), since the old
 // process may still have an operation in flight. Each worker draws its

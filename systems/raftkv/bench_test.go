@@ -1,0 +1,139 @@
+package raftkv
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/faultline/faultline/impl/raftkv"
+	"github.com/faultline/faultline/nemesis"
+	"github.com/faultline/faultline/workloads"
+	"github.com/faultline/faultline/workloads/history"
+)
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// faultlineBinary builds cmd/faultline once for the benchmarks.
+func faultlineBinary(b *testing.B) string {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "faultline-bench-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "faultline")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/faultline").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		b.Fatalf("building faultline: %v", buildErr)
+	}
+	return binPath
+}
+
+// kvAdapter is the register client of the benchmark, as the runner's.
+type kvAdapter struct{ c *raftkv.Client }
+
+func wrap(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, raftkv.ErrMismatch):
+		return workloads.ErrMismatch
+	case raftkv.IsDefinite(err):
+		return workloads.Definite(err)
+	}
+	return err
+}
+
+func (k kvAdapter) Read(ctx context.Context, key string) (int64, bool, error) {
+	v, ok, err := k.c.Read(ctx, key)
+	return v, ok, wrap(err)
+}
+func (k kvAdapter) Write(ctx context.Context, key string, v int64) error {
+	return wrap(k.c.Write(ctx, key, v))
+}
+func (k kvAdapter) CAS(ctx context.Context, key string, old, new int64) error {
+	return wrap(k.c.CAS(ctx, key, old, new))
+}
+
+// BenchmarkRegisterWorkload measures the operations per second the register
+// workload (16 workers, the default mix, the recorder writing a history)
+// reaches against a 3-node cluster of `faultline node` processes with fsync:
+// through a Toxiproxy proxy on every link with no fault, and with the same
+// clients talking to the nodes directly. One op is one completed operation.
+func BenchmarkRegisterWorkload(b *testing.B) {
+	bin := faultlineBinary(b)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	srv, err := nemesis.StartServer(ctx, logger)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	net, err := nemesis.Connect(ctx, srv.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	c, err := Start(ctx, Config{Nodes: 3, Binary: bin, DataDir: filepath.Join(dir, "data"),
+		LogDir: dir, Net: net, Logger: logger})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Stop(context.Background())
+
+	for _, path := range []struct {
+		name  string
+		addrs map[string]string
+	}{{"toxiproxy", c.ClientAddrs()}, {"direct", c.DirectAddrs()}} {
+		b.Run(path.name, func(b *testing.B) {
+			cfg := workloads.DefaultRegisterConfig()
+			cfg.Concurrency = 16
+			clients := make([]workloads.RegisterClient, cfg.Concurrency)
+			for i := range clients {
+				cc := raftkv.DefaultClientConfig()
+				cc.Nodes = path.addrs
+				kc, err := raftkv.NewClient(cc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer kc.Close()
+				clients[i] = kvAdapter{kc}
+			}
+			rec := workloads.NewRecorder(history.NewWriter(io.Discard), nil)
+			runCtx, cancel := context.WithCancel(ctx)
+			done := make(chan error, 1)
+			b.ResetTimer()
+			start := time.Now()
+			go func() { done <- workloads.RunRegister(runCtx, cfg, rec, clients) }()
+			for {
+				n := rec.Counts()
+				if n.Ok+n.Fail+n.Info >= int64(b.N) {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				b.Fatal(err)
+			}
+			n := rec.Counts()
+			b.ReportMetric(float64(n.Ok+n.Fail+n.Info)/time.Since(start).Seconds(), "ops/s")
+			b.ReportMetric(float64(n.Info), "info")
+		})
+	}
+}
