@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/faultline/faultline/workloads/history"
 )
@@ -121,4 +122,24 @@ func (c CoverageChecker) check(cov Coverage) Result {
 	}
 	r.Explanation = strings.Join(parts, ", ")
 	return r
+}
+
+// Lines says the coverage in words, one line per fault kind, for the CLI's
+// closing lines: how often and how long each fault was in force, and what
+// the operations did meanwhile.
+func (c Coverage) Lines() []string {
+	var lines []string
+	for _, f := range c.Faults {
+		line := fmt.Sprintf("%s: injected %s, in force %s (longest %s); ops completed meanwhile: %s ok, %s fail, %s info",
+			f.Fault, plural(f.Injected, "time", "times"), time.Duration(f.Total).Round(time.Millisecond),
+			time.Duration(f.Max).Round(time.Millisecond), thousands(f.Ops.Ok), thousands(f.Ops.Fail), thousands(f.Ops.Info))
+		if f.Unhealed > 0 {
+			line += fmt.Sprintf("; %d never healed in the history", f.Unhealed)
+		}
+		lines = append(lines, line)
+	}
+	for _, m := range c.Missing {
+		lines = append(lines, m+": requested, never injected")
+	}
+	return lines
 }

@@ -131,6 +131,17 @@ func (RedisLockSystem) TuneNemesis(nc *nemesis.Config, c Config) {
 	nc.Targets = []string{nemesis.TargetLeader, nemesis.TargetOne}
 }
 
+// Preflight refuses an unreachable --redis before the run starts anything.
+func (RedisLockSystem) Preflight(ctx context.Context, c Config) error {
+	if c.Lock.Redis == "" {
+		return nil
+	}
+	if err := syslock.CheckReachable(ctx, c.Lock.Redis); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	return nil
+}
+
 func (RedisLockSystem) Start(ctx context.Context, env *Env) (Target, error) {
 	opts := env.Config.Lock
 	if err := opts.Validate(env.Config); err != nil {

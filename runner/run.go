@@ -72,6 +72,11 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 	if err != nil {
 		return nil, err
 	}
+	if p, ok := Systems[cfg.System].(preflighter); ok {
+		if err := p.Preflight(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	start := time.Now()
 	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger}
 	if cfg.Toxiproxy != "" {

@@ -54,3 +54,10 @@ type Target interface {
 	// more than once and after a failed Start step.
 	Stop(ctx context.Context) error
 }
+
+// preflighter is an optional ability of a System: checks of outside
+// resources (an external server's address) made before the run directory
+// exists, so that bad input leaves nothing behind.
+type preflighter interface {
+	Preflight(ctx context.Context, cfg Config) error
+}

@@ -34,6 +34,9 @@ func newCheckCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(stdout, sum.VerdictLine())
+			for _, line := range sum.Faults.Coverage.Lines() {
+				fmt.Fprintln(stdout, "  "+line)
+			}
 			fmt.Fprintf(stdout, "results: %s\n", args[0])
 			st.code = runner.ExitCode(sum.Valid)
 			return nil

@@ -49,6 +49,11 @@ func TestBadInputExits254WithAClearError(t *testing.T) {
 		{"check of a malformed history", []string{"check", badHistory}, "line 2"},
 		{"check with no dir", []string{"check"}, "expected one run directory"},
 		{"heal without a url", []string{"heal"}, "--toxiproxy URL is required"},
+		{"a lease of 0", []string{"run", "--system", "redislock", "--lease", "0s", "--results", results}, "--lease must be positive"},
+		{"a hold longer than the run", []string{"run", "--system", "redislock", "--hold", "2m", "--time", "1m", "--results", results}, "is not shorter than the run"},
+		{"unreachable redis", []string{"run", "--system", "redislock", "--redis", "127.0.0.1:1", "--nemesis", "latency", "--results", results}, "redis is unreachable"},
+		{"unknown lock", []string{"run", "--system", "redislock", "--lock", "chubby", "--results", results}, "want naive or fenced"},
+		{"bad breaker switch", []string{"run", "--system", "breaker", "--breaker", "maybe", "--results", results}, "breaker"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := cli(t, tc.args...)

@@ -216,3 +216,33 @@ func TestRunKilledHalfwayIsCheckable(t *testing.T) {
 	}
 	assert.Contains(t, last, dir)
 }
+
+func TestHealClearsAToxiproxyLeftWithToxics(t *testing.T) {
+	url := startToxiproxy(t)
+	client := toxiclient.NewClient(url)
+	p, err := client.CreateProxy("left-behind", "127.0.0.1:0", "127.0.0.1:9")
+	require.NoError(t, err)
+	_, err = p.AddToxic("blackhole", "timeout", "downstream", 1, toxiclient.Attributes{"timeout": 0})
+	require.NoError(t, err)
+	_, err = p.AddToxic("slow", "latency", "upstream", 1, toxiclient.Attributes{"latency": 500})
+	require.NoError(t, err)
+	off, err := client.CreateProxy("disabled", "127.0.0.1:0", "127.0.0.1:9")
+	require.NoError(t, err)
+	require.NoError(t, off.Disable())
+
+	code, stdout, stderr := cli(t, "heal", "--toxiproxy", url)
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	proxies, err := client.Proxies()
+	require.NoError(t, err)
+	require.Len(t, proxies, 2)
+	for name, p := range proxies {
+		toxics, err := p.Toxics()
+		require.NoError(t, err)
+		assert.Empty(t, toxics, "proxy %s still has toxics", name)
+		assert.True(t, p.Enabled, "proxy %s is still disabled", name)
+	}
+
+	code, _, stderr = cli(t, "heal", "--toxiproxy", "http://127.0.0.1:1")
+	assert.Equal(t, 254, code)
+	assert.Contains(t, stderr, "not reachable")
+}

@@ -112,6 +112,9 @@ func printOutcome(w io.Writer, out *runner.Outcome) {
 		fmt.Fprintf(w, "UNKNOWN: the run was interrupted; the history so far is checkable with: faultline check %s\n", out.Dir)
 	case out.Summary != nil:
 		fmt.Fprintln(w, out.Summary.VerdictLine())
+		for _, line := range out.Summary.Faults.Coverage.Lines() {
+			fmt.Fprintln(w, "  "+line)
+		}
 	}
 	fmt.Fprintf(w, "results: %s\n", out.Dir)
 }

@@ -234,3 +234,13 @@ func pingRedis(ctx context.Context, addr string) error {
 	}
 	return nil
 }
+
+// CheckReachable tells whether an external Redis answers PING at addr,
+// within two seconds, so that a run can refuse an unreachable --redis
+// before it starts anything.
+func CheckReachable(ctx context.Context, addr string) error {
+	if err := pingRedis(ctx, addr); err != nil {
+		return fmt.Errorf("%w: --redis %s: %v; check the address and that Redis is running", ErrUnreachable, addr, err)
+	}
+	return nil
+}
