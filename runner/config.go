@@ -29,8 +29,11 @@ type Config struct {
 	NemesisInterval time.Duration `json:"nemesis_interval"`
 	// NemesisOverlap lets a new fault start while others are in force.
 	NemesisOverlap bool `json:"nemesis_overlap"`
-	// Keys, Rate and OpTimeout shape the register workload.
+	// Keys, OpsPerKey, Rate and OpTimeout shape the register workload:
+	// Keys registers at a time, each used for about OpsPerKey operations
+	// before the workers move on to fresh ones (0: no limit).
 	Keys      int           `json:"keys"`
+	OpsPerKey int           `json:"ops_per_key"`
 	Rate      float64       `json:"rate"`
 	OpTimeout time.Duration `json:"op_timeout"`
 	// RecoveryTime bounds the final phase: after the heal, how long the
@@ -63,6 +66,7 @@ func DefaultConfig() Config {
 		CheckTimeout:    2 * time.Minute,
 		NemesisInterval: 5 * time.Second,
 		Keys:            8,
+		OpsPerKey:       300,
 		OpTimeout:       2 * time.Second,
 		RecoveryTime:    30 * time.Second,
 		Lock:            DefaultRedisLockOptions(),
@@ -113,6 +117,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: --nemesis-interval must be positive, got %s", ErrBadInput, c.NemesisInterval)
 	case c.Keys < 1:
 		return fmt.Errorf("%w: --keys must be at least 1, got %d", ErrBadInput, c.Keys)
+	case c.OpsPerKey < 0:
+		return fmt.Errorf("%w: --ops-per-key must not be negative, got %d", ErrBadInput, c.OpsPerKey)
 	case c.Rate < 0:
 		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadInput, c.Rate)
 	case c.OpTimeout <= 0:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/faultline/faultline/impl/raftkv"
 	"github.com/faultline/faultline/nemesis"
@@ -48,7 +49,8 @@ func (raftkvSystem) Start(ctx context.Context, env *Env) (Target, error) {
 
 type raftkvTarget struct {
 	*syskv.Cluster
-	cfg Config
+	cfg  Config
+	keys int // registers the workload used, for the final reads
 }
 
 func (t *raftkvTarget) Processes() nemesis.Processes { return t.Cluster }
@@ -64,6 +66,8 @@ func (t *raftkvTarget) Labels() map[string]string {
 func (t *raftkvTarget) registerConfig() workloads.RegisterConfig {
 	return workloads.RegisterConfig{
 		Keys:        t.cfg.Keys,
+		OpsPerKey:   t.cfg.OpsPerKey,
+		InfoPause:   100 * time.Millisecond,
 		Mix:         workloads.Mix{Read: 2, Write: 1, CAS: 1},
 		Concurrency: t.cfg.Concurrency,
 		Rate:        t.cfg.Rate,
@@ -94,7 +98,9 @@ func (t *raftkvTarget) Run(ctx context.Context, rec *workloads.Recorder) error {
 		defer c.c.Close()
 		clients[i] = c
 	}
-	return workloads.RunRegister(ctx, cfg, rec, clients)
+	keys, err := workloads.RunRegister(ctx, cfg, rec, clients)
+	t.keys = keys
+	return err
 }
 
 func (t *raftkvTarget) Final(ctx context.Context, rec *workloads.Recorder) error {
@@ -106,7 +112,7 @@ func (t *raftkvTarget) Final(ctx context.Context, rec *workloads.Recorder) error
 	defer c.c.Close()
 	// Process ids above any a worker can have used in the timed phase.
 	first := 1 << 20
-	unread, err := workloads.FinalReads(ctx, cfg, rec, c, first)
+	unread, err := workloads.FinalReads(ctx, cfg, rec, c, first, max(t.keys, cfg.Keys))
 	if err != nil {
 		return err
 	}
@@ -146,3 +152,10 @@ func (k *kvClient) CAS(ctx context.Context, key string, old, new int64) error {
 }
 
 func (k *kvClient) LastNode() string { return k.c.LastNode() }
+
+// TuneNemesis keeps the default latency below the nodes' election timeout
+// (150–300 ms): a one-way delay above it makes the cluster spend the fault
+// electing leaders instead of serving, which tests liveness, not safety.
+func (raftkvSystem) TuneNemesis(nc *nemesis.Config, _ Config) {
+	nc.LatencyMin, nc.LatencyMax, nc.Jitter = 20*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond
+}

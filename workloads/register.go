@@ -37,12 +37,19 @@ type Mix struct {
 
 // RegisterConfig configures the register workload.
 type RegisterConfig struct {
-	Keys        int           // number of independent registers
+	Keys        int           // number of registers in use at a time
+	OpsPerKey   int           // about how many operations a register gets before the workers move on; 0 for no limit
 	Mix         Mix           // relative weights of read, write and cas
 	Concurrency int           // number of workers
 	Rate        float64       // total operations per second; 0 means as fast as possible
 	OpTimeout   time.Duration // deadline of each call
-	Seed        int64
+	// InfoPause is how long a worker waits after an indeterminate outcome
+	// before its next operation, doubled after each further one in a row
+	// up to a second: a client whose node just died does not hammer it with
+	// calls that each end unknown (and each leave the checker an operation
+	// that may take effect at any time).
+	InfoPause time.Duration
+	Seed      int64
 }
 
 // DefaultRegisterConfig is a mix of half reads, a quarter writes and a
@@ -50,9 +57,11 @@ type RegisterConfig struct {
 func DefaultRegisterConfig() RegisterConfig {
 	return RegisterConfig{
 		Keys:        8,
+		OpsPerKey:   300,
 		Mix:         Mix{Read: 2, Write: 1, CAS: 1},
 		Concurrency: 10,
 		OpTimeout:   2 * time.Second,
+		InfoPause:   100 * time.Millisecond,
 	}
 }
 
@@ -73,9 +82,14 @@ func (c RegisterConfig) Validate() error {
 		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadConfig, c.Rate)
 	case c.OpTimeout <= 0:
 		return fmt.Errorf("%w: the operation timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
+	case c.OpsPerKey < 0 || c.InfoPause < 0:
+		return fmt.Errorf("%w: ops per key and the pause after an info must not be negative", ErrBadConfig)
 	}
 	return nil
 }
+
+// maxInfoPause bounds the back-off after indeterminate outcomes.
+const maxInfoPause = time.Second
 
 // RegisterOp is one generated register operation.
 type RegisterOp struct {
@@ -100,16 +114,41 @@ func (o RegisterOp) Arg() any {
 // kinds and keys depends only on the seed and the worker; a cas expects the
 // last value this worker saw in its key, so its expected value depends on
 // what the system answered.
+//
+// Like Jepsen's independent keys, the workers move on to fresh registers as
+// the run goes: a worker's operations fall in generations of Keys
+// registers, each generation long enough that a register gets about
+// OpsPerKey operations from all workers together. A bounded history per key
+// keeps the linearizability check fast however long the run.
 type RegisterGen struct {
 	cfg    RegisterConfig
 	w      *Worker
+	n      int // operations generated
+	genLen int // a worker's operations per generation; 0 for one generation
 	writes int64
 	seen   map[string]int64
 }
 
 // NewRegisterGen returns the generator of worker w.
 func NewRegisterGen(cfg RegisterConfig, w *Worker) *RegisterGen {
-	return &RegisterGen{cfg: cfg, w: w, seen: map[string]int64{}}
+	g := &RegisterGen{cfg: cfg, w: w, seen: map[string]int64{}}
+	if cfg.OpsPerKey > 0 {
+		g.genLen = max(1, cfg.OpsPerKey*cfg.Keys/cfg.Concurrency)
+	}
+	return g
+}
+
+// KeysUsed is how many registers the generator has named so far: keys
+// "0" up to KeysUsed()-1.
+func (g *RegisterGen) KeysUsed() int {
+	return (g.generation() + 1) * g.cfg.Keys
+}
+
+func (g *RegisterGen) generation() int {
+	if g.genLen == 0 || g.n == 0 {
+		return 0
+	}
+	return (g.n - 1) / g.genLen
 }
 
 // Key is the name of register i.
@@ -120,7 +159,8 @@ func Key(i int) string { return strconv.Itoa(i) }
 // points at exactly one write.
 func (g *RegisterGen) Next() RegisterOp {
 	m := g.cfg.Mix
-	key := Key(g.w.Rand.IntN(g.cfg.Keys))
+	g.n++
+	key := Key(g.generation()*g.cfg.Keys + g.w.Rand.IntN(g.cfg.Keys))
 	pick := g.w.Rand.IntN(m.Read + m.Write + m.CAS)
 	switch {
 	case pick < m.Read:
@@ -181,22 +221,30 @@ func (o RegisterOp) Invoke(ctx context.Context, c RegisterClient) Result {
 }
 
 // RunRegister drives the register workload with one worker per client until
-// ctx is done. It returns an error only when the history cannot be written.
-func RunRegister(ctx context.Context, cfg RegisterConfig, rec *Recorder, clients []RegisterClient) error {
+// ctx is done. It returns the number of registers the workers used (keys
+// "0" up to keys-1, for the final reads), and an error only when the
+// history cannot be written.
+func RunRegister(ctx context.Context, cfg RegisterConfig, rec *Recorder, clients []RegisterClient) (keys int, err error) {
 	if len(clients) != cfg.Concurrency {
-		return fmt.Errorf("register workload: %d clients for %d workers", len(clients), cfg.Concurrency)
+		return 0, fmt.Errorf("register workload: %d clients for %d workers", len(clients), cfg.Concurrency)
 	}
 	g, ctx := errgroup.WithContext(ctx)
+	gens := make([]*RegisterGen, len(clients))
 	for i, c := range clients {
-		w := NewWorker(cfg.Seed, i, cfg.Concurrency)
-		g.Go(func() error { return runRegisterWorker(ctx, cfg, rec, w, c) })
+		gens[i] = NewRegisterGen(cfg, NewWorker(cfg.Seed, i, cfg.Concurrency))
+		g.Go(func() error { return runRegisterWorker(ctx, cfg, rec, gens[i], c) })
 	}
-	return g.Wait()
+	err = g.Wait()
+	for _, gen := range gens {
+		keys = max(keys, gen.KeysUsed())
+	}
+	return keys, err
 }
 
-func runRegisterWorker(ctx context.Context, cfg RegisterConfig, rec *Recorder, w *Worker, c RegisterClient) error {
-	gen := NewRegisterGen(cfg, w)
+func runRegisterWorker(ctx context.Context, cfg RegisterConfig, rec *Recorder, gen *RegisterGen, c RegisterClient) error {
+	w := gen.w
 	pace := newPacer(cfg.Rate, cfg.Concurrency)
+	pause := cfg.InfoPause
 	for {
 		if err := pace.wait(ctx); err != nil {
 			return nil // the time is up
@@ -214,17 +262,24 @@ func runRegisterWorker(ctx context.Context, cfg RegisterConfig, rec *Recorder, w
 		}
 		gen.Observe(op, res)
 		w.Completed(done.Type)
+		switch {
+		case done.Type != history.Info:
+			pause = cfg.InfoPause
+		case pause > 0:
+			retryPause(ctx, pause)
+			pause = min(2*pause, maxInfoPause)
+		}
 	}
 }
 
-// FinalReads reads every key once the system has recovered: each key is
-// read until a read succeeds or ctx is done, every attempt recorded, as
-// process firstProcess (moving on after an info, like any worker). It
+// FinalReads reads keys "0" up to keys-1 once the system has recovered: each
+// key is read until a read succeeds or ctx is done, every attempt recorded,
+// as process firstProcess (moving on after an info, like any worker). It
 // returns the keys it could not read.
-func FinalReads(ctx context.Context, cfg RegisterConfig, rec *Recorder, c RegisterClient, firstProcess int) ([]string, error) {
+func FinalReads(ctx context.Context, cfg RegisterConfig, rec *Recorder, c RegisterClient, firstProcess, keys int) ([]string, error) {
 	w := &Worker{ID: firstProcess, Process: firstProcess, Concurrency: 1}
 	var unread []string
-	for i := range cfg.Keys {
+	for i := range keys {
 		op := RegisterOp{F: "read", Key: Key(i)}
 		for {
 			if ctx.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -134,6 +135,7 @@ func TestRunRegisterKeepsTheProcessRule(t *testing.T) {
 	cfg := DefaultRegisterConfig()
 	cfg.Concurrency = 4
 	cfg.Seed = 1
+	cfg.InfoPause = time.Millisecond
 	rec := NewRecorder(w, nil)
 	clients := make([]RegisterClient, cfg.Concurrency)
 	for i := range clients {
@@ -141,8 +143,10 @@ func TestRunRegisterKeepsTheProcessRule(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	require.NoError(t, RunRegister(ctx, cfg, rec, clients))
-	unread, err := FinalReads(context.Background(), cfg, rec, store, 1000)
+	keys, err := RunRegister(ctx, cfg, rec, clients)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, keys, cfg.Keys)
+	unread, err := FinalReads(context.Background(), cfg, rec, store, 1000, keys)
 	require.NoError(t, err)
 	assert.Empty(t, unread)
 	require.NoError(t, w.Close())
@@ -171,5 +175,25 @@ func TestRunRegisterKeepsTheProcessRule(t *testing.T) {
 		if op.Type == history.Info {
 			retired[op.Process] = true
 		}
+	}
+}
+
+func TestRegisterGenMovesOnToFreshKeys(t *testing.T) {
+	cfg := DefaultRegisterConfig()
+	cfg.Keys, cfg.OpsPerKey, cfg.Concurrency = 4, 10, 2 // a worker's generation is 20 operations
+	g := NewRegisterGen(cfg, NewWorker(1, 0, cfg.Concurrency))
+	for i := range 60 {
+		op := g.Next()
+		k, err := strconv.Atoi(op.Key)
+		require.NoError(t, err)
+		assert.Equal(t, i/20, k/cfg.Keys, "op %d on key %s", i, op.Key)
+	}
+	assert.Equal(t, 12, g.KeysUsed())
+
+	cfg.OpsPerKey = 0
+	g = NewRegisterGen(cfg, NewWorker(1, 0, cfg.Concurrency))
+	for range 1000 {
+		k, _ := strconv.Atoi(g.Next().Key)
+		require.Less(t, k, cfg.Keys, "no limit: the same keys throughout")
 	}
 }

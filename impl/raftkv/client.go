@@ -199,8 +199,16 @@ func (c *Client) attempt(ctx context.Context, req Request) (Result, error) {
 		res, err, hint := c.send(ctx, target, req)
 		c.mu.Lock()
 		c.lastNode = target
-		if err == nil || errors.Is(err, ErrMismatch) {
+		switch {
+		case err == nil || errors.Is(err, ErrMismatch):
 			c.leader = target
+		case !IsDefinite(err) && c.leader == target:
+			// No answer after sending: the node is probably down (a proxy
+			// in front of a dead node accepts and then hangs up) or stopped
+			// (a paused process never answers). Start the next call
+			// elsewhere — a live node redirects it to the leader — so one
+			// crash costs one indeterminate call, not one per call.
+			c.leader = c.ids[(slices.Index(c.ids, target)+1)%len(c.ids)]
 		}
 		c.mu.Unlock()
 		if err == nil || !IsDefinite(err) || errors.Is(err, ErrMismatch) {

@@ -119,7 +119,10 @@ func BenchmarkRegisterWorkload(b *testing.B) {
 			done := make(chan error, 1)
 			b.ResetTimer()
 			start := time.Now()
-			go func() { done <- workloads.RunRegister(runCtx, cfg, rec, clients) }()
+			go func() {
+				_, err := workloads.RunRegister(runCtx, cfg, rec, clients)
+				done <- err
+			}()
 			for {
 				n := rec.Counts()
 				if n.Ok+n.Fail+n.Info >= int64(b.N) {
