@@ -246,3 +246,24 @@ func TestHealClearsAToxiproxyLeftWithToxics(t *testing.T) {
 	assert.Equal(t, 254, code)
 	assert.Contains(t, stderr, "not reachable")
 }
+
+// TestEveryProcessAndNetworkFaultHeals is issue 4's run, shortened: kill,
+// pause, partition and latency on the Raft KV, each injected and healed, and
+// a valid verdict (the final reads find every acknowledged write).
+func TestEveryProcessAndNetworkFaultHeals(t *testing.T) {
+	cmd, results, out := startRun(t, "--time", "24s", "--nemesis", "kill,pause,partition,latency",
+		"--nemesis-interval", "2s", "--seed", "4")
+	code := exitCode(t, cmd, 3*time.Minute)
+	require.Equal(t, 0, code, "output:\n%s", out)
+	dir := runDir(t, results)
+	injected := map[string]int{}
+	for _, w := range history.FaultWindows(readOps(dir)) {
+		injected[w.Fault]++
+		assert.False(t, w.Open(), "fault %s (id %d) never healed", w.Fault, w.ID)
+	}
+	for _, f := range []string{"kill", "pause", "partition", "latency"} {
+		assert.Positive(t, injected[f], "fault %s never injected", f)
+		assert.Contains(t, out.String(), "  "+f+": injected", "the closing lines report %s", f)
+	}
+	assert.Empty(t, nodeProcesses(t, dir), "nodes outlived the run")
+}
