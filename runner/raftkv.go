@@ -2,12 +2,10 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
-	"github.com/faultline/faultline/impl/raftkv"
 	"github.com/faultline/faultline/nemesis"
 	syskv "github.com/faultline/faultline/systems/raftkv"
 	"github.com/faultline/faultline/workloads"
@@ -76,15 +74,8 @@ func (t *raftkvTarget) registerConfig() workloads.RegisterConfig {
 	}
 }
 
-func (t *raftkvTarget) newClient() (*kvClient, error) {
-	cc := raftkv.DefaultClientConfig()
-	cc.Nodes = t.ClientAddrs()
-	cc.Timeout = t.cfg.OpTimeout
-	c, err := raftkv.NewClient(cc)
-	if err != nil {
-		return nil, err
-	}
-	return &kvClient{c: c}, nil
+func (t *raftkvTarget) newClient() (*syskv.RegisterClient, error) {
+	return syskv.NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout)
 }
 
 func (t *raftkvTarget) Run(ctx context.Context, rec *workloads.Recorder) error {
@@ -95,7 +86,7 @@ func (t *raftkvTarget) Run(ctx context.Context, rec *workloads.Recorder) error {
 		if err != nil {
 			return err
 		}
-		defer c.c.Close()
+		defer c.Close()
 		clients[i] = c
 	}
 	keys, err := workloads.RunRegister(ctx, cfg, rec, clients)
@@ -109,7 +100,7 @@ func (t *raftkvTarget) Final(ctx context.Context, rec *workloads.Recorder) error
 	if err != nil {
 		return err
 	}
-	defer c.c.Close()
+	defer c.Close()
 	// Process ids above any a worker can have used in the timed phase.
 	first := 1 << 20
 	unread, err := workloads.FinalReads(ctx, cfg, rec, c, first, max(t.keys, cfg.Keys))
@@ -121,37 +112,6 @@ func (t *raftkvTarget) Final(ctx context.Context, rec *workloads.Recorder) error
 	}
 	return nil
 }
-
-// kvClient adapts the Raft KV client to the register workload, sorting its
-// errors into definite and indeterminate as the client documents them.
-type kvClient struct{ c *raftkv.Client }
-
-func classifyKV(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, raftkv.ErrMismatch):
-		return workloads.ErrMismatch
-	case raftkv.IsDefinite(err):
-		return workloads.Definite(err)
-	}
-	return err
-}
-
-func (k *kvClient) Read(ctx context.Context, key string) (int64, bool, error) {
-	v, found, err := k.c.Read(ctx, key)
-	return v, found, classifyKV(err)
-}
-
-func (k *kvClient) Write(ctx context.Context, key string, v int64) error {
-	return classifyKV(k.c.Write(ctx, key, v))
-}
-
-func (k *kvClient) CAS(ctx context.Context, key string, old, new int64) error {
-	return classifyKV(k.c.CAS(ctx, key, old, new))
-}
-
-func (k *kvClient) LastNode() string { return k.c.LastNode() }
 
 // TuneNemesis keeps the default latency below the nodes' election timeout
 // (150–300 ms): a one-way delay above it makes the cluster spend the fault

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faultline/faultline/impl/raftkv"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
 	"github.com/faultline/faultline/workloads/history"
@@ -42,32 +41,6 @@ func faultlineBinary(b *testing.B) string {
 		b.Fatalf("building faultline: %v", buildErr)
 	}
 	return binPath
-}
-
-// kvAdapter is the register client of the benchmark, as the runner's.
-type kvAdapter struct{ c *raftkv.Client }
-
-func wrap(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, raftkv.ErrMismatch):
-		return workloads.ErrMismatch
-	case raftkv.IsDefinite(err):
-		return workloads.Definite(err)
-	}
-	return err
-}
-
-func (k kvAdapter) Read(ctx context.Context, key string) (int64, bool, error) {
-	v, ok, err := k.c.Read(ctx, key)
-	return v, ok, wrap(err)
-}
-func (k kvAdapter) Write(ctx context.Context, key string, v int64) error {
-	return wrap(k.c.Write(ctx, key, v))
-}
-func (k kvAdapter) CAS(ctx context.Context, key string, old, new int64) error {
-	return wrap(k.c.CAS(ctx, key, old, new))
 }
 
 // BenchmarkRegisterWorkload measures the operations per second the register
@@ -105,14 +78,12 @@ func BenchmarkRegisterWorkload(b *testing.B) {
 			cfg.Concurrency = 16
 			clients := make([]workloads.RegisterClient, cfg.Concurrency)
 			for i := range clients {
-				cc := raftkv.DefaultClientConfig()
-				cc.Nodes = path.addrs
-				kc, err := raftkv.NewClient(cc)
+				kc, err := NewRegisterClient(path.addrs, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
 				defer kc.Close()
-				clients[i] = kvAdapter{kc}
+				clients[i] = kc
 			}
 			rec := workloads.NewRecorder(history.NewWriter(io.Discard), nil)
 			runCtx, cancel := context.WithCancel(ctx)

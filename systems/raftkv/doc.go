@@ -5,5 +5,6 @@
 // through its own Toxiproxy proxy. It knows the leader from the nodes'
 // status endpoints, kills (SIGKILL) and restarts nodes from their data
 // directories, pauses them (SIGSTOP) and resumes them, and stops them all
-// at the end.
+// at the end. [RegisterClient] adapts the Raft KV client to the register
+// workload, sorting its errors into definite and indeterminate.
 package raftkv

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"time"
 
@@ -210,29 +209,9 @@ func (r *Redis) Stop() error {
 	return nil
 }
 
-// pingRedis checks that a Redis answers at addr.
+// pingRedis checks that a Redis answers at addr within two seconds.
 func pingRedis(ctx context.Context, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	deadline, _ := ctx.Deadline()
-	_ = conn.SetDeadline(deadline)
-	if _, err := io.WriteString(conn, "PING\r\n"); err != nil {
-		return err
-	}
-	buf := make([]byte, 7)
-	if _, err := io.ReadFull(conn, buf); err != nil {
-		return err
-	}
-	if string(buf) != "+PONG\r\n" {
-		return fmt.Errorf("PING answered %q", buf)
-	}
-	return nil
+	return redisserver.Ping(ctx, addr, 2*time.Second)
 }
 
 // CheckReachable tells whether an external Redis answers PING at addr,

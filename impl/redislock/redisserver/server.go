@@ -165,7 +165,7 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		err := ping(ctx, addr)
+		err := Ping(ctx, addr, 500*time.Millisecond)
 		if err == nil {
 			return nil
 		}
@@ -179,9 +179,10 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 	}
 }
 
-// ping sends an inline PING and expects +PONG.
-func ping(ctx context.Context, addr string) error {
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+// Ping sends an inline PING to the Redis at addr and expects +PONG, within
+// timeout.
+func Ping(ctx context.Context, addr string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
