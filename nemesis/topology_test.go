@@ -13,7 +13,7 @@ func cuts(pairs ...string) []Cut {
 		if err != nil {
 			panic(err)
 		}
-		out = append(out, Cut{From: l.From, To: l.To})
+		out = append(out, Cut(l))
 	}
 	return sortCuts(out)
 }

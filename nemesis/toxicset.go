@@ -74,7 +74,7 @@ func blackholePlaces(cuts []Cut, have map[Link]bool) []place {
 	seen := map[place]bool{}
 	for _, c := range cuts {
 		for _, p := range []place{
-			{Link{From: c.From, To: c.To}, Upstream},
+			{Link(c), Upstream},
 			{Link{From: c.To, To: c.From}, Downstream},
 		} {
 			if have[p.link] && !seen[p] {

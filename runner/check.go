@@ -17,18 +17,33 @@ import (
 type CheckOptions struct {
 	// CheckTimeout overrides the run's own time limit when not zero.
 	CheckTimeout time.Duration
+	// Workload names the workload of a bare history file (default
+	// register); a run directory's run.json says its own.
+	Workload string
 }
 
 // Check re-checks the run stored in dir from its history.jsonl, with the
 // workload and requested faults of its run.json (the register workload
-// when there is none), and rewrites its summary.json and reports.
+// when there is none), and rewrites its summary.json and reports. Given a
+// history file instead of a directory — one recorded by another tool — it
+// checks the file and writes nothing.
 func Check(ctx context.Context, dir string, opts CheckOptions, logger *slog.Logger) (*checker.Summary, error) {
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%w: %s is not a run directory (it should hold history.jsonl)", ErrBadInput, dir)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s is not a run directory (it should hold history.jsonl) nor a history file", ErrBadInput, dir)
 	}
 	cfg := DefaultConfig()
 	cfg.Workload = "register"
+	if opts.Workload != "" {
+		cfg.Workload = opts.Workload
+	}
 	cfg.Nemesis = nil
+	if opts.CheckTimeout > 0 {
+		cfg.CheckTimeout = opts.CheckTimeout
+	}
+	if !st.IsDir() {
+		return checkFile(ctx, dir, cfg, logger)
+	}
 	meta, ok, err := readRunMeta(dir)
 	if err != nil {
 		return nil, err
@@ -47,7 +62,19 @@ func Check(ctx context.Context, dir string, opts CheckOptions, logger *slog.Logg
 // CheckDir checks dir/history.jsonl as cfg's workload and writes
 // summary.json, linearizability.html and report.html beside it.
 func CheckDir(ctx context.Context, dir string, cfg Config, logger *slog.Logger) (*checker.Summary, error) {
-	h, err := history.ReadFile(filepath.Join(dir, "history.jsonl"))
+	sum, err := checkFile(ctx, filepath.Join(dir, "history.jsonl"), cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeReports(ctx, dir, sum); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// checkFile checks the history at path as cfg's workload.
+func checkFile(ctx context.Context, path string, cfg Config, logger *slog.Logger) (*checker.Summary, error) {
+	h, err := history.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, history.ErrMalformed) || errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
@@ -73,9 +100,6 @@ func CheckDir(ctx context.Context, dir string, cfg Config, logger *slog.Logger) 
 			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
 		return nil, err
-	}
-	if err := writeReports(ctx, dir, sum); err != nil {
-		return sum, err
 	}
 	return sum, nil
 }

@@ -3,7 +3,6 @@ package runner
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -174,12 +173,4 @@ func ParseNemesis(s string) []string {
 // runID names a run: it sorts by time and says what ran.
 func runID(c Config, start time.Time) string {
 	return fmt.Sprintf("%s-%s-%s-seed%d", start.UTC().Format("20060102T150405Z"), c.System, c.Workload, c.Seed)
-}
-
-// absResults is the results root as an absolute path, for messages.
-func absResults(dir string) string {
-	if abs, err := filepath.Abs(dir); err == nil {
-		return abs
-	}
-	return dir
 }

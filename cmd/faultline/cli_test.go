@@ -47,7 +47,7 @@ func TestBadInputExits254WithAClearError(t *testing.T) {
 		{"unwritable results", []string{"run", "--results", filepath.Join(aFile, "sub")}, "--results DIR"},
 		{"check of a missing dir", []string{"check", filepath.Join(dir, "nope")}, "not a run directory"},
 		{"check of a malformed history", []string{"check", badHistory}, "line 2"},
-		{"check with no dir", []string{"check"}, "expected one run directory"},
+		{"check with no dir", []string{"check"}, "expected one run directory or history file"},
 		{"heal without a url", []string{"heal"}, "--toxiproxy URL is required"},
 		{"a lease of 0", []string{"run", "--system", "redislock", "--lease", "0s", "--results", results}, "--lease must be positive"},
 		{"a hold longer than the run", []string{"run", "--system", "redislock", "--hold", "2m", "--time", "1m", "--results", results}, "is not shorter than the run"},

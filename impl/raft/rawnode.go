@@ -22,7 +22,6 @@ type RawNode struct {
 	r        *raft
 	prevSoft SoftState
 	prevHard HardState
-	readyOut bool // a Ready was handed out and not yet advanced
 }
 
 // NewRawNode builds a node from cfg, restoring whatever cfg.Storage holds:

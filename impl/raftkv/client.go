@@ -193,10 +193,10 @@ func (c *Client) attempt(ctx context.Context, req Request) (Result, error) {
 	if target == "" {
 		target = c.ids[0]
 	}
-	lastErr := fmt.Errorf("%w: no node answered", ErrUnavailable)
+	var lastErr error
 	tried := 0
 	for {
-		res, err, hint := c.send(ctx, target, req)
+		res, hint, err := c.send(ctx, target, req)
 		c.mu.Lock()
 		c.lastNode = target
 		switch {
@@ -232,16 +232,16 @@ func (c *Client) attempt(ctx context.Context, req Request) (Result, error) {
 
 // send makes one HTTP exchange with node id. It returns the leader hint
 // of a "not leader" answer.
-func (c *Client) send(ctx context.Context, id string, req Request) (Result, error, string) {
+func (c *Client) send(ctx context.Context, id string, req Request) (Result, string, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: encoding request: %v", ErrUnavailable, err), ""
+		return Result{}, "", fmt.Errorf("%w: encoding request: %v", ErrUnavailable, err)
 	}
 	var w writeTracker
 	hreq, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, w.trace()), http.MethodPost,
 		"http://"+c.cfg.Nodes[id]+"/kv", bytes.NewReader(body))
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: building request for node %s: %v", ErrUnavailable, id, err), ""
+		return Result{}, "", fmt.Errorf("%w: building request for node %s: %v", ErrUnavailable, id, err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if dl, ok := ctx.Deadline(); ok {
@@ -254,9 +254,9 @@ func (c *Client) send(ctx context.Context, id string, req Request) (Result, erro
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		if w.certainlyNotSent() {
-			return Result{}, fmt.Errorf("%w: node %s (%s) not reached before sending: %v", ErrUnavailable, id, c.cfg.Nodes[id], err), ""
+			return Result{}, "", fmt.Errorf("%w: node %s (%s) not reached before sending: %v", ErrUnavailable, id, c.cfg.Nodes[id], err)
 		}
-		return Result{}, fmt.Errorf("%w: node %s: request sent, no answer: %w", ErrIndeterminate, id, err), ""
+		return Result{}, "", fmt.Errorf("%w: node %s: request sent, no answer: %w", ErrIndeterminate, id, err)
 	}
 	defer resp.Body.Close()
 	var r response
@@ -265,26 +265,26 @@ func (c *Client) send(ctx context.Context, id string, req Request) (Result, erro
 		err = json.Unmarshal(data, &r)
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: node %s: unreadable answer (HTTP %d): %v", ErrIndeterminate, id, resp.StatusCode, err), ""
+		return Result{}, "", fmt.Errorf("%w: node %s: unreadable answer (HTTP %d): %v", ErrIndeterminate, id, resp.StatusCode, err)
 	}
 	return classify(id, resp.StatusCode, r)
 }
 
 // classify maps a protocol answer to the client's errors.
-func classify(id string, status int, r response) (Result, error, string) {
+func classify(id string, status int, r response) (Result, string, error) {
 	switch {
 	case status == http.StatusOK && r.Error == "":
-		return Result{Node: id, Value: r.Value, Found: r.Found}, nil, ""
+		return Result{Node: id, Value: r.Value, Found: r.Found}, "", nil
 	case r.Error == codeMismatch:
-		return Result{Node: id}, ErrMismatch, ""
+		return Result{Node: id}, "", ErrMismatch
 	case r.Error == codeNotLeader:
-		return Result{Node: id}, &NotLeaderError{Node: id, Leader: r.Leader}, r.Leader
+		return Result{Node: id}, r.Leader, &NotLeaderError{Node: id, Leader: r.Leader}
 	case r.Error == codeExpired:
-		return Result{Node: id}, fmt.Errorf("%w: node %s: %w", ErrIndeterminate, id, ErrSessionExpired), ""
+		return Result{Node: id}, "", fmt.Errorf("%w: node %s: %w", ErrIndeterminate, id, ErrSessionExpired)
 	case r.Error == codeUnavailable || r.Error == codeBadRequest:
-		return Result{Node: id}, fmt.Errorf("%w: node %s: %s", ErrUnavailable, id, r.Message), ""
+		return Result{Node: id}, "", fmt.Errorf("%w: node %s: %s", ErrUnavailable, id, r.Message)
 	}
-	return Result{Node: id}, fmt.Errorf("%w: node %s (HTTP %d): %s", ErrIndeterminate, id, status, r.Message), ""
+	return Result{Node: id}, "", fmt.Errorf("%w: node %s (HTTP %d): %s", ErrIndeterminate, id, status, r.Message)
 }
 
 // writeTracker follows an HTTP exchange far enough to tell whether the
