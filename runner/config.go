@@ -28,6 +28,8 @@ type Config struct {
 	NemesisInterval time.Duration `json:"nemesis_interval"`
 	// NemesisOverlap lets a new fault start while others are in force.
 	NemesisOverlap bool `json:"nemesis_overlap"`
+	// Bounds are the user's bounds on the faults' parameters.
+	Bounds FaultBounds `json:"bounds"`
 	// Keys, OpsPerKey, Rate and OpTimeout shape the register workload:
 	// Keys registers at a time, each used for about OpsPerKey operations
 	// before the workers move on to fresh ones (0: no limit).

@@ -17,6 +17,7 @@ func nemesisConfig(c Config) (nemesis.Config, error) {
 	if t, ok := Systems[c.System].(nemesisTuner); ok {
 		t.TuneNemesis(&nc, c)
 	}
+	c.Bounds.apply(&nc)
 	if err := nc.Validate(); err != nil {
 		return nc, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
