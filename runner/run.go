@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -91,11 +92,14 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 		return nil, err
 	}
 	defer func() {
+		// A panic inside the harness still heals every fault and stops
+		// every process (cleanup ran first), and ends as a harness failure
+		// (exit 255) with its stack in the log, not as a crash.
 		if p := recover(); p != nil {
 			r.cleanup()
+			logger.Error("the harness panicked", "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("the harness panicked (faults healed, processes stopped): %v", p)
 			r.meta.finish(r.dir, "failed", err)
-			panic(p)
 		}
 	}()
 	defer r.cleanup()
