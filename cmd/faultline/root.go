@@ -37,6 +37,7 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 		newRunCmd(stdout, stderr, st),
 		newCheckCmd(stdout, stderr, st),
 		newListCmd(stdout),
+		newCompareCmd(stdout),
 		newHealCmd(stdout, stderr),
 		newNodeCmd(),
 	)
