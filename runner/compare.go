@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/faultline/faultline/checker"
 )
@@ -29,9 +31,9 @@ func CompareBreaker(withDir, withoutDir string) (checker.BreakerComparison, erro
 	switch {
 	case !withCfg.Breaker.Enabled || withoutCfg.Breaker.Enabled:
 		return checker.BreakerComparison{}, fmt.Errorf("%w: the first run must have the breaker on and the second off (--breaker off)", ErrBadInput)
-	case withCfg.Seed != withoutCfg.Seed || withCfg.Time != withoutCfg.Time || joinComma(withCfg.Nemesis) != joinComma(withoutCfg.Nemesis):
+	case withCfg.Seed != withoutCfg.Seed || withCfg.Time != withoutCfg.Time || !slices.Equal(withCfg.Nemesis, withoutCfg.Nemesis):
 		return checker.BreakerComparison{}, fmt.Errorf("%w: the runs differ in seed, time or faults, so their schedules differ; rerun the second with --seed %d --time %s --nemesis %s --breaker off",
-			ErrBadInput, withCfg.Seed, withCfg.Time, joinComma(withCfg.Nemesis))
+			ErrBadInput, withCfg.Seed, withCfg.Time, strings.Join(withCfg.Nemesis, ","))
 	}
 	cmp := checker.CompareBreakerProtection(with, without)
 	b, err := json.MarshalIndent(cmp, "", "  ")

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -84,21 +85,10 @@ func readRunMeta(dir string) (*runMeta, bool, error) {
 func reproduceCommand(c Config) string {
 	nem := "none"
 	if len(c.Nemesis) > 0 {
-		nem = joinComma(c.Nemesis)
+		nem = strings.Join(c.Nemesis, ",")
 	}
 	return fmt.Sprintf("faultline run --system %s --workload %s --nemesis %s --nodes %d --concurrency %d --time %s --seed %d",
 		c.System, c.Workload, nem, c.Nodes, c.Concurrency, c.Time, c.Seed)
-}
-
-func joinComma(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += ","
-		}
-		out += s
-	}
-	return out
 }
 
 func versions() map[string]string {

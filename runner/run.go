@@ -161,7 +161,7 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 		return out, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	r.nem = nem
-	rec := workloads.NewRecorder(hist, func() bool { a := nem.Active(); return a != "" && a != "none" })
+	rec := workloads.NewRecorder(hist)
 
 	if err := r.drive(ctx, rec); err != nil {
 		return out, err

@@ -25,7 +25,7 @@ func (c countingBreakerClient) Call(ctx context.Context) BreakerObservation {
 func TestRunBreakerRecordsSettingsCallsAndTransitions(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	epoch := time.Now()
 	br, err := RecordBreakerSettings(context.Background(), rec, BreakerSettings{
 		Enabled: true, Policy: "consecutive", FailureThreshold: 3, Timeout: time.Second,

@@ -141,7 +141,7 @@ func holdsOf(t *testing.T, ops []history.Op) [][2]history.Op {
 func TestRunLockRecordsAcquireAndRelease(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	cfg := lockTestConfig(3)
@@ -164,7 +164,7 @@ func TestRunLockRecordsAcquireAndRelease(t *testing.T) {
 func TestRunFencedIncrementsUnderTheLock(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	cfg := lockTestConfig(3)
@@ -210,7 +210,7 @@ func (c *signalClient) Acquire(ctx context.Context, key string) (int64, error) {
 func TestPausedHolderStaysInItsCriticalSection(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	cfg := lockTestConfig(1)
@@ -234,7 +234,7 @@ func TestPausedHolderStaysInItsCriticalSection(t *testing.T) {
 func TestKilledHolderRecordsItsReleaseAsInfo(t *testing.T) {
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	ctx, cancel := context.WithTimeout(context.Background(), 400*time.Millisecond)
 	defer cancel()
 	cfg := lockTestConfig(1)

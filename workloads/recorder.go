@@ -22,15 +22,11 @@ type Counts struct{ Ok, Fail, Info int64 }
 type Recorder struct {
 	out            Appender
 	ok, fail, info atomic.Int64
-	okDuringFault  atomic.Int64
-	faultActive    func() bool
 }
 
-// NewRecorder returns a Recorder writing to out. faultActive, if not nil,
-// tells whether a fault is in force (for the live count of operations that
-// succeeded under a fault).
-func NewRecorder(out Appender, faultActive func() bool) *Recorder {
-	return &Recorder{out: out, faultActive: faultActive}
+// NewRecorder returns a Recorder writing to out.
+func NewRecorder(out Appender) *Recorder {
+	return &Recorder{out: out}
 }
 
 // Call is one operation to record.
@@ -78,9 +74,6 @@ func (r *Recorder) complete(inv history.Op, res Result) (history.Op, error) {
 	case history.Ok:
 		op.Value = history.MustValue(res.Value)
 		r.ok.Add(1)
-		if r.faultActive != nil && r.faultActive() {
-			r.okDuringFault.Add(1)
-		}
 	case history.Fail:
 		r.fail.Add(1)
 	default:
@@ -97,7 +90,3 @@ func (r *Recorder) complete(inv history.Op, res Result) (history.Op, error) {
 func (r *Recorder) Counts() Counts {
 	return Counts{Ok: r.ok.Load(), Fail: r.fail.Load(), Info: r.info.Load()}
 }
-
-// OkDuringFault is the number of ok completions recorded while a fault was
-// in force.
-func (r *Recorder) OkDuringFault() int64 { return r.okDuringFault.Load() }

@@ -136,7 +136,7 @@ func TestRunRegisterKeepsTheProcessRule(t *testing.T) {
 	cfg.Concurrency = 4
 	cfg.Seed = 1
 	cfg.InfoPause = time.Millisecond
-	rec := NewRecorder(w, nil)
+	rec := NewRecorder(w)
 	clients := make([]RegisterClient, cfg.Concurrency)
 	for i := range clients {
 		clients[i] = store

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,7 +47,7 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.System, "system", cfg.System, "the system under test (see 'faultline list')")
 	f.StringVar(&cfg.Workload, "workload", cfg.Workload, "the workload (default: the system's first; see 'faultline list')")
-	f.StringVar(&nemesisFlag, "nemesis", joinNemesis(cfg.Nemesis), "faults to inject, a comma list, 'all' or 'none'")
+	f.StringVar(&nemesisFlag, "nemesis", strings.Join(cfg.Nemesis, ","), "faults to inject, a comma list, 'all' or 'none'")
 	f.IntVar(&cfg.Nodes, "nodes", cfg.Nodes, "number of nodes")
 	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "number of concurrent clients")
 	f.DurationVar(&cfg.Time, "time", cfg.Time, "how long the workload runs")
@@ -74,17 +75,6 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")
 	addSystemFlags(f, &cfg)
 	return cmd
-}
-
-func joinNemesis(fs []string) string {
-	if len(fs) == 0 {
-		return "none"
-	}
-	s := fs[0]
-	for _, f := range fs[1:] {
-		s += "," + f
-	}
-	return s
 }
 
 // statusPrinter renders the live status line: rewritten in place on a

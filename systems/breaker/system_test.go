@@ -105,7 +105,7 @@ func runUnderPartitions(t *testing.T, cfg Config, d time.Duration) []history.Op 
 	nc.Faults, nc.Topologies, nc.Interval, nc.Seed = []string{nemesis.FaultPartition}, []string{nemesis.TopologyHalves}, 700*time.Millisecond, 7
 	nem, err := nemesis.New(nc, nemesis.Deps{Net: net, Nodes: s.Nodes(), Recorder: hist, Logger: logger})
 	require.NoError(t, err)
-	rec := workloads.NewRecorder(hist, nil)
+	rec := workloads.NewRecorder(hist)
 
 	runCtx, stop := context.WithTimeout(ctx, d)
 	defer stop()

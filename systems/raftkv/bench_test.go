@@ -85,7 +85,7 @@ func BenchmarkRegisterWorkload(b *testing.B) {
 				defer kc.Close()
 				clients[i] = kc
 			}
-			rec := workloads.NewRecorder(history.NewWriter(io.Discard), nil)
+			rec := workloads.NewRecorder(history.NewWriter(io.Discard))
 			runCtx, cancel := context.WithCancel(ctx)
 			done := make(chan error, 1)
 			b.ResetTimer()

@@ -48,7 +48,7 @@ func record(t *testing.T, fn func(rec *workloads.Recorder)) []history.Op {
 	t.Helper()
 	var buf bytes.Buffer
 	w := history.NewWriter(&buf)
-	fn(workloads.NewRecorder(w, nil))
+	fn(workloads.NewRecorder(w))
 	require.NoError(t, w.Close())
 	h, err := history.Read(&buf)
 	require.NoError(t, err)
