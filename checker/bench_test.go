@@ -11,7 +11,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 var (

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // Names of the breaker workload's operations.

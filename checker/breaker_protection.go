@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // BreakerProtection is what the breaker bought: how many calls it shed,

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // Validity is a three-valued verdict: valid, invalid, or unknown (the

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // genSpec describes a generated register history.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // The operations of the lock workloads.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // The register workload's operations (DESIGN.md, "The register workload").

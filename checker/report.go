@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // The files of a results directory that this package writes or links to.

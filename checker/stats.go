@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // OpCounts counts client operations by outcome. Info includes the Open

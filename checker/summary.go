@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // WorkloadRegister is the workload whose checker this package builds in.

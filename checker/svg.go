@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // The size of the hand-drawn plots, in SVG user units.

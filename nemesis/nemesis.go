@@ -10,7 +10,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // Recorder appends fault events to the history. *history.Writer satisfies

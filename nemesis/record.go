@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"maps"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // endEvent names the history event that ends a fault.

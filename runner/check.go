@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/checker"
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // CheckOptions adjusts a re-check of a stored run.

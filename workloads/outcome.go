@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // ErrMismatch is what a client returns when a cas found a value other than

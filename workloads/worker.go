@@ -3,7 +3,7 @@ package workloads
 import (
 	"math/rand/v2"
 
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // Worker is one logical client thread. It keeps Jepsen's process rule: it

@@ -14,7 +14,7 @@ import (
 	impl "github.com/faultline/faultline/impl/breaker"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 func testLogger(t *testing.T) *slog.Logger {

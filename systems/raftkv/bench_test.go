@@ -14,7 +14,7 @@ import (
 
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 var (

@@ -12,7 +12,7 @@ import (
 
 	"github.com/faultline/faultline/impl/redislock/redisserver"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 // needRedis skips without redis-server, unless FAULTLINE_REQUIRE_REDIS=1.

@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/workloads/history"
+	"github.com/faultline/faultline/history"
 )
 
 func quickConfig(lock, workload string) Config {
@@ -163,9 +163,12 @@ func TestSystemOnTheMiniredisFallback(t *testing.T) {
 			ops := runFor(t, s, 300*time.Millisecond, nil)
 			var wrote int
 			for _, op := range ops {
-				// The run's end cuts calls short (info); a refusal by
+				// The run's end cuts calls short (info, whose error may
+				// say the request was not accepted in time); a refusal by
 				// miniredis (a script it cannot run) would be a fail.
-				assert.NotContains(t, op.Error, "did not accept", "op %d", op.Index)
+				if op.Type == history.Fail {
+					assert.NotContains(t, op.Error, "did not accept", "op %d", op.Index)
+				}
 				if op.F == workloads.FWrite && op.Type == history.Ok {
 					wrote++
 				}
