@@ -87,7 +87,7 @@ func (s *Summary) WriteReport(path string) error {
 	if err := reportPage.Execute(&buf, d); err != nil {
 		return fmt.Errorf("rendering %s: %w", path, err)
 	}
-	return writeAtomic(path, buf.Bytes())
+	return history.WriteFileAtomic(path, buf.Bytes(), 0o644)
 }
 
 // meaning says the verdict in words a reader who does not know Jepsen can

@@ -49,7 +49,7 @@ func (s *Summary) WriteLinearizability(ctx context.Context, path string) error {
 	page := bytes.Replace(buf.Bytes(), []byte("<title>Porcupine</title>"),
 		[]byte("<title>Linearizability — Faultline</title>"), 1)
 	page = bytes.Replace(page, []byte("<body>"), []byte("<body>\n"+v.banner()), 1)
-	return writeAtomic(path, page)
+	return history.WriteFileAtomic(path, page, 0o644)
 }
 
 // visualized is what one page shows.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
 )
 
 // ComparisonFile is where CompareBreaker writes its result, in the run
@@ -40,7 +41,7 @@ func CompareBreaker(withDir, withoutDir string) (checker.BreakerComparison, erro
 	if err != nil {
 		return cmp, err
 	}
-	return cmp, writeFileAtomic(filepath.Join(withDir, ComparisonFile), append(b, '\n'))
+	return cmp, history.WriteFileAtomic(filepath.Join(withDir, ComparisonFile), append(b, '\n'), 0o644)
 }
 
 // breakerProtection reads the breaker's protection figures and the

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/faultline/faultline/history"
 )
 
 // runMeta is run.json: everything needed to reproduce the run, and how far
@@ -49,7 +51,7 @@ func (m *runMeta) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(dir, "run.json"), append(b, '\n'))
+	return history.WriteFileAtomic(filepath.Join(dir, "run.json"), append(b, '\n'), 0o644)
 }
 
 // finish records how the run ended. A failure to write is only logged by
@@ -123,28 +125,4 @@ func linkLatest(results, id string, logger *slog.Logger) {
 	if err := os.Rename(tmp, link); err != nil {
 		logger.Warn("cannot link results/latest", "err", err)
 	}
-}
-
-// writeFileAtomic writes path through a temporary file and a rename, so a
-// reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
