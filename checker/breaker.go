@@ -3,7 +3,6 @@ package checker
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/faultline/faultline/history"
 )
@@ -32,63 +31,16 @@ const (
 	BreakerRejectTrials = "trials"
 )
 
-// BreakerConfig is the breaker's configuration as the model needs it.
-// Durations are nanoseconds in JSON.
-type BreakerConfig struct {
-	// Enabled is false for a run without a breaker (--breaker off): then
-	// every call must have been let through and nothing else is checked.
-	Enabled bool `json:"enabled"`
-	// Policy is consecutive, count-window or time-window.
-	Policy             string        `json:"policy"`
-	FailureThreshold   int           `json:"failure_threshold"`
-	FailureRatePercent int           `json:"failure_rate_percent"`
-	MinCalls           int           `json:"min_calls"`
-	WindowSize         int           `json:"window_size"`
-	WindowDuration     time.Duration `json:"window_duration"`
-	WindowBuckets      int           `json:"window_buckets"`
-	SlowCallDuration   time.Duration `json:"slow_call_duration"`
-	// Timeout is the seed's timeout: how long the breaker stays open.
-	Timeout          time.Duration `json:"timeout"`
-	HalfOpenMaxCalls int           `json:"half_open_max_calls"`
-	SuccessThreshold int           `json:"success_threshold"`
-	// Epoch is when the breaker's clock started, on the history's time
-	// base: time-window buckets are aligned to it.
-	Epoch int64 `json:"epoch"`
-	// EpochOffset, in a breaker-config op, is the epoch relative to that
-	// op's own time (a recorder knows the op's time only once it is
-	// written); the checker turns it into Epoch.
-	EpochOffset *int64 `json:"epoch_offset,omitempty"`
-}
+// BreakerConfig is the value of the history's breaker-config op: the
+// breaker's settings and its epoch, as the model needs them. It is declared
+// once, in history, where the workload that writes it finds it too.
+type BreakerConfig = history.BreakerConfig
 
-// Policies of BreakerConfig.
-const (
-	BreakerPolicyConsecutive = "consecutive"
-	BreakerPolicyCountWindow = "count-window"
-	BreakerPolicyTimeWindow  = "time-window"
-)
-
-// Validate reports the first setting the model cannot run with.
-func (c BreakerConfig) Validate() error {
-	if !c.Enabled {
-		return nil
-	}
-	switch {
-	case c.Policy != BreakerPolicyConsecutive && c.Policy != BreakerPolicyCountWindow && c.Policy != BreakerPolicyTimeWindow:
-		return fmt.Errorf("%w: breaker policy %q: want %s, %s or %s", ErrOptions, c.Policy, BreakerPolicyConsecutive, BreakerPolicyCountWindow, BreakerPolicyTimeWindow)
-	case c.Policy == BreakerPolicyConsecutive && c.FailureThreshold < 1:
-		return fmt.Errorf("%w: breaker failure_threshold %d: want at least 1", ErrOptions, c.FailureThreshold)
-	case c.Policy != BreakerPolicyConsecutive && (c.FailureRatePercent < 1 || c.FailureRatePercent > 100 || c.MinCalls < 1):
-		return fmt.Errorf("%w: breaker failure rate %d%% with %d minimum calls: want 1–100%% and at least 1 call",
-			ErrOptions, c.FailureRatePercent, c.MinCalls)
-	case c.Policy == BreakerPolicyCountWindow && c.WindowSize < 1:
-		return fmt.Errorf("%w: breaker window size %d: want at least 1", ErrOptions, c.WindowSize)
-	case c.Policy == BreakerPolicyTimeWindow && (c.WindowBuckets < 1 || c.WindowDuration/time.Duration(c.WindowBuckets) <= 0):
-		return fmt.Errorf("%w: breaker time window %s in %d buckets: want a positive bucket width", ErrOptions, c.WindowDuration, c.WindowBuckets)
-	case c.Timeout <= 0:
-		return fmt.Errorf("%w: breaker timeout %s: want a positive open delay", ErrOptions, c.Timeout)
-	case c.HalfOpenMaxCalls < 1 || c.SuccessThreshold < 1 || c.SuccessThreshold > c.HalfOpenMaxCalls:
-		return fmt.Errorf("%w: breaker half-open trials %d with success threshold %d: want 1 ≤ threshold ≤ trials",
-			ErrOptions, c.HalfOpenMaxCalls, c.SuccessThreshold)
+// validateBreakerConfig reports the first setting the model cannot run
+// with; it wraps both ErrOptions and history.ErrBadConfig.
+func validateBreakerConfig(c *BreakerConfig) error {
+	if err := c.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	return nil
 }
@@ -220,14 +172,15 @@ func (c BreakerChecker) Check(ctx context.Context, ops []history.Op) Result {
 	details := BreakerDetails{Config: cfg, Undecided: h.undecided, Generations: len(h.transitions) + 1}
 	details.Protection = breakerProtection(h, history.FaultWindows(ops))
 	res.Details = &details
-	switch {
-	case cfg == nil:
+	if cfg == nil {
 		res.Explanation = "no breaker configuration: the history has no breaker-config op and none was given"
 		return res
-	case cfg.Validate() != nil:
-		res.Explanation = cfg.Validate().Error()
+	}
+	if err := validateBreakerConfig(cfg); err != nil {
+		res.Explanation = err.Error()
 		return res
-	case ctx.Err() != nil:
+	}
+	if ctx.Err() != nil {
 		res.Explanation = "breaker check cancelled: " + ctx.Err().Error()
 		return res
 	}

@@ -3,7 +3,7 @@ package checker
 import "fmt"
 
 // BreakerComparison sets the protection figures of a run with the breaker
-// against a run of the same schedule without it (--breaker off).
+// against a run of the same schedule without it (the breaker off).
 type BreakerComparison struct {
 	With    BreakerProtection `json:"with_breaker"`
 	Without BreakerProtection `json:"without_breaker"`

@@ -10,7 +10,7 @@ import (
 
 // BreakerProtection is what the breaker bought: how many calls it shed,
 // and how long callers waited, above all while a fault was in force. Run
-// the same schedule with --breaker off to compare.
+// the same schedule with the breaker off to compare.
 type BreakerProtection struct {
 	Calls          int            `json:"calls"`
 	Admitted       int            `json:"admitted"`

@@ -1,6 +1,10 @@
 package checker
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/faultline/faultline/history"
+)
 
 // breakerModel is the sequential model of one generation of the breaker:
 // it takes the generation's decisions one at a time, in the breaker's
@@ -77,13 +81,13 @@ func (m *breakerModel) stepHalfOpen(e breakerEvent) (string, bool) {
 // record adds a counted result and reports whether the breaker must trip.
 func (m *breakerModel) record(failed bool, atNs *int64) bool {
 	switch m.cfg.Policy {
-	case BreakerPolicyConsecutive:
+	case history.BreakerPolicyConsecutive:
 		m.failRun++
 		if !failed {
 			m.failRun = 0
 		}
 		return m.failRun >= m.cfg.FailureThreshold
-	case BreakerPolicyCountWindow:
+	case history.BreakerPolicyCountWindow:
 		m.recent = append(m.recent, failed)
 		if len(m.recent) > m.cfg.WindowSize {
 			m.recent = m.recent[1:]
@@ -92,7 +96,7 @@ func (m *breakerModel) record(failed bool, atNs *int64) bool {
 		for _, f := range m.recent {
 			m.count(f)
 		}
-	case BreakerPolicyTimeWindow:
+	case history.BreakerPolicyTimeWindow:
 		if atNs == nil {
 			m.unknown = "a time-window breaker's result carries no time (\"at\"), so the window cannot be replayed"
 			return false
@@ -125,7 +129,7 @@ func (m *breakerModel) status() string {
 	switch {
 	case m.state == BreakerHalfOpen:
 		return fmt.Sprintf("%d of %d trial calls in use, %d of %d successes needed", m.trials, m.cfg.HalfOpenMaxCalls, m.successes, m.cfg.SuccessThreshold)
-	case m.cfg.Policy == BreakerPolicyConsecutive:
+	case m.cfg.Policy == history.BreakerPolicyConsecutive:
 		return fmt.Sprintf("%d consecutive failures, failure_threshold %d", m.failRun, m.cfg.FailureThreshold)
 	}
 	return fmt.Sprintf("%d of %d results in the window failed, trips at %d%% with at least %d results",

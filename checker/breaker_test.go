@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,8 +61,8 @@ func closedBreakerResult(gen, seq uint64, outcome string) BreakerCall {
 }
 
 func consecutiveBreaker(threshold int) BreakerConfig {
-	return BreakerConfig{Enabled: true, Policy: BreakerPolicyConsecutive, FailureThreshold: threshold,
-		Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}
+	return BreakerConfig{BreakerSettings: history.BreakerSettings{Enabled: true, Policy: history.BreakerPolicyConsecutive,
+		FailureThreshold: threshold, Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}}
 }
 
 // breakerTripAndRecover is a conforming history of a breaker with
@@ -192,8 +193,9 @@ func TestBreakerMutatedDecisions(t *testing.T) {
 
 func TestBreakerWindows(t *testing.T) {
 	window := func(policy string) BreakerConfig {
-		return BreakerConfig{Enabled: true, Policy: policy, FailureRatePercent: 50, MinCalls: 4, WindowSize: 4,
-			WindowDuration: 4 * time.Second, WindowBuckets: 4, Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}
+		return BreakerConfig{BreakerSettings: history.BreakerSettings{Enabled: true, Policy: policy,
+			FailureRatePercent: 50, MinCalls: 4, WindowSize: 4, WindowDuration: 4 * time.Second, WindowBuckets: 4,
+			Timeout: time.Second, HalfOpenMaxCalls: 1, SuccessThreshold: 1}}
 	}
 	build := func(policy string, outcomes []string, spacing time.Duration) *breakerFixture {
 		f := &breakerFixture{}
@@ -213,14 +215,14 @@ func TestBreakerWindows(t *testing.T) {
 		opens    bool // the history has the breaker open after the last result
 		want     Validity
 	}{
-		{"count: no trip before min calls", BreakerPolicyCountWindow, []string{x, x, x}, 0, false, Valid},
-		{"count: trips at 50% of 4", BreakerPolicyCountWindow, []string{s, s, x, x}, 0, true, Valid},
-		{"count: must trip", BreakerPolicyCountWindow, []string{s, s, x, x}, 0, false, Invalid},
-		{"count: old results leave the window", BreakerPolicyCountWindow, []string{x, x, s, s, s, x}, 0, false, Valid},
-		{"count: opened too early", BreakerPolicyCountWindow, []string{x, x, x}, 0, true, Invalid},
-		{"time: trips within the window", BreakerPolicyTimeWindow, []string{s, x, s, x}, 100 * time.Millisecond, true, Valid},
-		{"time: results expire", BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, false, Valid},
-		{"time: opened although expired", BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, true, Invalid},
+		{"count: no trip before min calls", history.BreakerPolicyCountWindow, []string{x, x, x}, 0, false, Valid},
+		{"count: trips at 50% of 4", history.BreakerPolicyCountWindow, []string{s, s, x, x}, 0, true, Valid},
+		{"count: must trip", history.BreakerPolicyCountWindow, []string{s, s, x, x}, 0, false, Invalid},
+		{"count: old results leave the window", history.BreakerPolicyCountWindow, []string{x, x, s, s, s, x}, 0, false, Valid},
+		{"count: opened too early", history.BreakerPolicyCountWindow, []string{x, x, x}, 0, true, Invalid},
+		{"time: trips within the window", history.BreakerPolicyTimeWindow, []string{s, x, s, x}, 100 * time.Millisecond, true, Valid},
+		{"time: results expire", history.BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, false, Valid},
+		{"time: opened although expired", history.BreakerPolicyTimeWindow, []string{x, x, x, s, x}, 1500 * time.Millisecond, true, Invalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -265,7 +267,7 @@ func TestBreakerUnknownAndDisabled(t *testing.T) {
 	})
 	t.Run("breaker off", func(t *testing.T) {
 		f := &breakerFixture{}
-		f.config(BreakerConfig{Enabled: false})
+		f.config(BreakerConfig{})
 		f.call(0, BreakerCall{Admitted: true, Outcome: BreakerFailure, Downstream: "timeout"})
 		r, _ := checkBreakerHistory(t, f.ops, nil)
 		assert.Equal(t, Valid, r.Valid, r.Explanation)
@@ -336,4 +338,73 @@ func TestCompareBreakerProtection(t *testing.T) {
 	assert.InDelta(t, 0.8, c.DownstreamCallsSaved, 1e-9)
 	assert.Contains(t, c.Summary, "shed 8 of 10 calls")
 	assert.Zero(t, CompareBreakerProtection(BreakerProtection{}, without).P50Speedup)
+}
+
+// TestBreakerConfigOfAStoredHistory reads the breaker-config op as the
+// workload wrote it before the settings were declared in history (zero
+// settings left out, no epoch): the settings come out as they were, the
+// ones left out are zero, and the epoch is the op's time plus its offset.
+func TestBreakerConfigOfAStoredHistory(t *testing.T) {
+	stored := `{"index":0,"time":2437060,"process":2097152,"type":"invoke","f":"breaker-config","value":null}
+{"index":1,"time":2621080,"process":2097152,"type":"ok","f":"breaker-config","value":{"enabled":true,"policy":"consecutive","failure_threshold":5,"failure_rate_percent":50,"min_calls":10,"window_size":20,"window_duration":10000000000,"window_buckets":10,"timeout":1000000000,"half_open_max_calls":3,"success_threshold":2,"epoch_offset":-2544264}}
+`
+	h, err := history.Read(strings.NewReader(stored))
+	require.NoError(t, err)
+	bh, err := parseBreakerHistory(h.Ops)
+	require.NoError(t, err)
+	want := BreakerConfig{
+		BreakerSettings: history.BreakerSettings{
+			Enabled: true, Policy: history.BreakerPolicyConsecutive, FailureThreshold: 5,
+			FailureRatePercent: 50, MinCalls: 10, WindowSize: 20, WindowDuration: 10 * time.Second, WindowBuckets: 10,
+			Timeout: time.Second, HalfOpenMaxCalls: 3, SuccessThreshold: 2,
+		},
+		Epoch:       2621080 - 2544264,
+		EpochOffset: breakerPtr(int64(-2544264)),
+	}
+	assert.Equal(t, &want, bh.config)
+}
+
+func TestBreakerConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*history.BreakerSettings)
+		want string // in the error; "" for none
+	}{
+		{"consecutive", func(*history.BreakerSettings) {}, ""},
+		{"off, whatever the rest", func(s *history.BreakerSettings) { *s = history.BreakerSettings{} }, ""},
+		{"unknown policy", func(s *history.BreakerSettings) { s.Policy = "sometimes" }, `policy "sometimes"`},
+		{"no threshold", func(s *history.BreakerSettings) { s.FailureThreshold = 0 }, "failure_threshold 0"},
+		{"rate above 100", func(s *history.BreakerSettings) {
+			s.Policy, s.FailureRatePercent, s.MinCalls, s.WindowSize = history.BreakerPolicyCountWindow, 101, 1, 1
+		}, "failure_rate_percent 101"},
+		{"empty count window", func(s *history.BreakerSettings) {
+			s.Policy, s.FailureRatePercent, s.MinCalls = history.BreakerPolicyCountWindow, 50, 1
+		}, "window_size 0"},
+		{"no buckets", func(s *history.BreakerSettings) {
+			s.Policy, s.FailureRatePercent, s.MinCalls, s.WindowDuration = history.BreakerPolicyTimeWindow, 50, 1, time.Second
+		}, "window_buckets"},
+		{"no timeout", func(s *history.BreakerSettings) { s.Timeout = 0 }, "timeout 0s"},
+		{"more successes than trials", func(s *history.BreakerSettings) { s.SuccessThreshold = 2 }, "success_threshold 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := consecutiveBreaker(3)
+			tt.edit(&cfg.BreakerSettings)
+			err := validateBreakerConfig(&cfg)
+			if tt.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrOptions)
+			require.ErrorIs(t, err, history.ErrBadConfig)
+			assert.Contains(t, err.Error(), tt.want)
+
+			f := &breakerFixture{}
+			f.config(cfg)
+			f.call(0, closedBreakerResult(0, 1, BreakerSuccess))
+			r, _ := checkBreakerHistory(t, f.ops, nil)
+			assert.Equal(t, Unknown, r.Valid, "settings the model cannot run with are no verdict")
+			assert.Contains(t, r.Explanation, tt.want)
+		})
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/faultline/faultline/history"
 )
 
 // Link classes a toxic may act on (Config.ToxicLinks).
@@ -120,7 +122,7 @@ func ParseFaults(s string) ([]string, error) {
 		}
 		if _, ok := faultKinds[name]; !ok {
 			return nil, fmt.Errorf("%w: unknown fault %q; valid faults: %s, or all, or none",
-				ErrBadConfig, name, strings.Join(FaultNames(), ", "))
+				history.ErrBadConfig, name, strings.Join(FaultNames(), ", "))
 		}
 		if !slices.Contains(faults, name) {
 			faults = append(faults, name)
@@ -130,11 +132,11 @@ func ParseFaults(s string) ([]string, error) {
 }
 
 // Validate reports every problem of c at once, each wrapped in
-// ErrBadConfig.
+// history.ErrBadConfig.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrBadConfig}, args...)...))
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{history.ErrBadConfig}, args...)...))
 	}
 	for _, f := range c.Faults {
 		if _, ok := faultKinds[f]; !ok && f != MixAll {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/history"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -39,7 +41,7 @@ func TestConfigValidate(t *testing.T) {
 			c := DefaultConfig()
 			tt.change(&c)
 			err := c.Validate()
-			require.ErrorIs(t, err, ErrBadConfig)
+			require.ErrorIs(t, err, history.ErrBadConfig)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
@@ -62,7 +64,7 @@ func TestParseFaults(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseFaults(tt.in)
 			if tt.wantErr != "" {
-				require.ErrorIs(t, err, ErrBadConfig)
+				require.ErrorIs(t, err, history.ErrBadConfig)
 				assert.Contains(t, err.Error(), tt.wantErr)
 				return
 			}
@@ -96,7 +98,7 @@ func TestNewRejectsWhatTheSystemCannotOffer(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Faults = tt.faults
 			_, err := New(cfg, tt.deps)
-			require.ErrorIs(t, err, ErrBadConfig)
+			require.ErrorIs(t, err, history.ErrBadConfig)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}

@@ -2,12 +2,11 @@ package nemesis
 
 import "errors"
 
-// Errors a caller can classify with errors.Is.
+// Errors a caller can classify with errors.Is. A configuration that
+// cannot run (an unknown fault, bounds that cannot hold, a fault the system
+// cannot offer) wraps history.ErrBadConfig instead, the one sentinel of the
+// harness for bad settings.
 var (
-	// ErrBadConfig marks a configuration that cannot run: an unknown fault,
-	// bounds that cannot hold, a fault the system cannot offer. The CLI
-	// maps it to exit code 254.
-	ErrBadConfig = errors.New("bad nemesis configuration")
 	// ErrUnreachable means the Toxiproxy HTTP API did not answer.
 	ErrUnreachable = errors.New("toxiproxy is not reachable")
 	// ErrUnknownLink means no proxy exists for a link.

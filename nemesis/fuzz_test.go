@@ -5,10 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/faultline/faultline/history"
 )
 
 // FuzzParseFaults: any --nemesis value either parses into known, distinct
-// fault names or fails with ErrBadConfig.
+// fault names or fails with history.ErrBadConfig.
 func FuzzParseFaults(f *testing.F) {
 	for _, s := range []string{"", "none", "all", "kill,pause,partition,latency", "latency,,x", " slicer , limit-data "} {
 		f.Add(s)
@@ -16,8 +18,8 @@ func FuzzParseFaults(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		faults, err := ParseFaults(s)
 		if err != nil {
-			if !errors.Is(err, ErrBadConfig) {
-				t.Fatalf("error %v is not ErrBadConfig", err)
+			if !errors.Is(err, history.ErrBadConfig) {
+				t.Fatalf("error %v is not history.ErrBadConfig", err)
 			}
 			return
 		}

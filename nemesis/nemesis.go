@@ -63,7 +63,7 @@ type activeFault struct {
 }
 
 // New checks cfg against what deps offer and returns a Nemesis. Every
-// problem is an ErrBadConfig error, found before anything starts.
+// problem is an history.ErrBadConfig error, found before anything starts.
 func New(cfg Config, deps Deps) (*Nemesis, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -119,7 +119,7 @@ func (n *Nemesis) offeredKinds() ([]string, error) {
 		errs = append(errs, n.canOffer(k))
 	}
 	if len(kinds) > 0 && len(n.nodes) == 0 {
-		errs = append(errs, fmt.Errorf("%w: faults need nodes to act on, and none were given", ErrBadConfig))
+		errs = append(errs, fmt.Errorf("%w: faults need nodes to act on, and none were given", history.ErrBadConfig))
 	}
 	return kinds, errors.Join(errs...)
 }
@@ -129,12 +129,12 @@ func (n *Nemesis) canOffer(kind string) error {
 	switch {
 	case faultKinds[kind].process && n.deps.Processes == nil:
 		return fmt.Errorf("%w: fault %q needs a system whose nodes are processes, and this one has none; drop it from --nemesis",
-			ErrBadConfig, kind)
+			history.ErrBadConfig, kind)
 	case !faultKinds[kind].process && n.deps.Net == nil:
 		return fmt.Errorf("%w: fault %q needs Toxiproxy links, and this system has none; drop it from --nemesis",
-			ErrBadConfig, kind)
+			history.ErrBadConfig, kind)
 	case kind == FaultPartition && len(n.nodes) < 2:
-		return fmt.Errorf("%w: fault %q needs at least 2 nodes, have %d", ErrBadConfig, kind, len(n.nodes))
+		return fmt.Errorf("%w: fault %q needs at least 2 nodes, have %d", history.ErrBadConfig, kind, len(n.nodes))
 	}
 	return nil
 }
@@ -155,11 +155,11 @@ func (n *Nemesis) narrowChoices() error {
 	var errs []error
 	if slices.Contains(n.kinds, FaultPartition) && len(n.topologies) == 0 {
 		errs = append(errs, fmt.Errorf("%w: none of the topologies %s fits %d nodes (and a leader finder: %t)",
-			ErrBadConfig, strings.Join(n.cfg.Topologies, ", "), len(n.nodes), n.deps.Leader != nil))
+			history.ErrBadConfig, strings.Join(n.cfg.Topologies, ", "), len(n.nodes), n.deps.Leader != nil))
 	}
 	if slices.ContainsFunc(n.kinds, IsProcessFault) && len(n.targets) == 0 {
 		errs = append(errs, fmt.Errorf("%w: no process-fault target is possible: target leader needs a leader finder",
-			ErrBadConfig))
+			history.ErrBadConfig))
 	}
 	return errors.Join(errs...)
 }

@@ -15,7 +15,13 @@
 // the end of the time limit, Ctrl-C or SIGTERM (the caller's context), a
 // failed step, and a panic inside the harness.
 //
-// Systems plug in through the [System] interface, listed in one registry
-// (systems.go). Each adapter starts its system for a run and drives the
-// workloads it supports.
+// The runner knows no system by name: it looks the run's system up in a
+// systems.Registry (Config.Systems; the built-in systems of systems/builtin
+// when nil) and talks to it through systems.System, whose contract is in the
+// systems package. A Config holds the settings every run shares, with the
+// workload's common settings (workloads.Common) embedded, and the system's
+// own settings value (Config.Settings); run.json records both, and a
+// run.json of the earlier layout, which held every system's settings, still
+// loads ([LoadRun]). Errors caused by the user's input wrap
+// history.ErrBadConfig, and [ErrorExitCode] maps them to 254.
 package runner

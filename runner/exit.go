@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
 )
 
 // Exit codes of `faultline run` and `faultline check` (DESIGN.md).
@@ -14,10 +15,6 @@ const (
 	ExitBadInput = 254
 	ExitHarness  = 255
 )
-
-// ErrBadInput is wrapped by every error caused by the user's input: a flag,
-// a file, an address. The CLI exits 254 for it.
-var ErrBadInput = errors.New("bad input")
 
 // ExitCode is the exit code for a verdict.
 func ExitCode(v checker.Validity) int {
@@ -30,9 +27,11 @@ func ExitCode(v checker.Validity) int {
 	return ExitUnknown
 }
 
-// ErrorExitCode is the exit code for an error that ended a command.
+// ErrorExitCode is the exit code for an error that ended a command: 254
+// for one caused by the user's input (a setting, a file, an address), which
+// wraps history.ErrBadConfig, and 255 for any other.
 func ErrorExitCode(err error) int {
-	if errors.Is(err, ErrBadInput) {
+	if errors.Is(err, history.ErrBadConfig) {
 		return ExitBadInput
 	}
 	return ExitHarness

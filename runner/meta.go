@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/systems"
+	"github.com/faultline/faultline/systems/builtin"
 )
 
 // runMeta is run.json: everything needed to reproduce the run, and how far
@@ -68,20 +70,82 @@ func (m *runMeta) finish(dir, status string, err error) {
 	_ = m.write(dir)
 }
 
-// readRunMeta reads a stored run.json; ok is false when there is none.
-func readRunMeta(dir string) (*runMeta, bool, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "run.json"))
+// readRunMeta reads a stored run.json; ok is false when there is none. The
+// run's settings are decoded into its system's settings type, looked up in
+// reg.
+func readRunMeta(dir string, reg *systems.Registry) (*runMeta, bool, error) {
+	path := filepath.Join(dir, "run.json")
+	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	var m runMeta
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, false, fmt.Errorf("%w: %s is not valid JSON: %v", ErrBadInput, filepath.Join(dir, "run.json"), err)
+	var stored struct {
+		runMeta
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &stored); err != nil {
+		return nil, false, fmt.Errorf("%w: %s is not valid JSON: %w", history.ErrBadConfig, path, err)
+	}
+	m := stored.runMeta
+	if m.Config, err = decodeConfig(stored.Config, reg); err != nil {
+		return nil, false, fmt.Errorf("%w: %s: %w", history.ErrBadConfig, path, err)
 	}
 	return &m, true, nil
+}
+
+// decodeConfig reads run.json's config. Its settings go into a new value of
+// the system's settings type, over the defaults, so that a setting that a
+// run.json of an older version lacks keeps its default. A run.json written
+// before settings had their own key held the register workload's settings
+// at the top level and other systems' under their own keys; those are read
+// leniently: what matches the settings' names is kept, the rest is
+// defaults, which is enough to re-check the run (checkers depend on the
+// workload only). A system reg does not know keeps no settings.
+func decodeConfig(raw json.RawMessage, reg *systems.Registry) (Config, error) {
+	var c struct {
+		Config
+		Settings json.RawMessage `json:"settings"`
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return Config{}, err
+		}
+	}
+	cfg := c.Config
+	sys, ok := reg.Lookup(cfg.System)
+	if !ok {
+		return cfg, nil
+	}
+	cfg.Settings = sys.NewSettings()
+	settings := []byte(c.Settings)
+	if len(settings) == 0 || string(settings) == "null" {
+		settings = raw // the older layout
+	}
+	if err := json.Unmarshal(settings, cfg.Settings); err != nil && len(c.Settings) > 0 {
+		return cfg, fmt.Errorf("the settings of system %s: %w", cfg.System, err)
+	}
+	return cfg, nil
+}
+
+// LoadRun reads the configuration of the run stored in dir from its
+// run.json, with its settings as its system's settings type (reg nil means
+// the built-in systems).
+func LoadRun(dir string, reg *systems.Registry) (Config, error) {
+	if reg == nil {
+		reg = builtin.Registry()
+	}
+	meta, ok, err := readRunMeta(dir, reg)
+	if err != nil {
+		return Config{}, err
+	}
+	if !ok {
+		return Config{}, fmt.Errorf("%w: %s has no run.json: it is not the results directory of a run", history.ErrBadConfig, dir)
+	}
+	meta.Config.Systems = reg
+	return meta.Config, nil
 }
 
 func reproduceCommand(c Config) string {

@@ -9,24 +9,24 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/faultline/faultline/systems"
+	"github.com/faultline/faultline/systems/builtin"
 )
 
 // panicky is a system whose start panics, as a bug in an adapter would.
-type panicky struct{}
+type panicky struct{ memSystem }
 
-func (panicky) Name() string        { return "panicky" }
-func (panicky) Describe() string    { return "panics on start" }
-func (panicky) Workloads() []string { return []string{"register"} }
-func (panicky) Faults() []string    { return []string{"partition", "latency"} }
-func (panicky) Start(context.Context, *Env) (Target, error) {
+func (panicky) Name() string { return "panicky" }
+func (panicky) Start(context.Context, *systems.Env) (systems.Target, error) {
 	panic("adapter bug")
 }
 
 func TestAPanicInTheHarnessEndsAsAFailureNotACrash(t *testing.T) {
-	Systems["panicky"] = panicky{}
-	t.Cleanup(func() { delete(Systems, "panicky") })
+	reg := builtin.Registry()
+	require.NoError(t, reg.Register(panicky{}))
 	cfg := DefaultConfig()
-	cfg.System, cfg.Results = "panicky", t.TempDir()
+	cfg.Systems, cfg.System, cfg.Nemesis, cfg.Results = reg, "panicky", nil, t.TempDir()
 	out, err := Run(context.Background(), cfg, testLogger(t))
 	require.Error(t, err)
 	assert.Nil(t, out)

@@ -16,6 +16,7 @@ import (
 	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/nemesis"
+	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/workloads"
 )
 
@@ -52,14 +53,15 @@ type run struct {
 	server *nemesis.Server
 	net    *nemesis.Net
 	hist   *history.Writer
-	target Target
+	sys    systems.System
+	target systems.Target
 	nem    *nemesis.Nemesis
 
 	cleanOnce sync.Once
 }
 
 // Run runs one test as cfg says and checks it. It returns an error wrapping
-// ErrBadInput for a configuration that cannot run (nothing is started then),
+// history.ErrBadConfig for a configuration that cannot run (nothing is started then),
 // and another error when the harness itself failed; the verdict is in the
 // Outcome. Cancelling ctx (Ctrl-C, SIGTERM) stops the run early: faults are
 // healed, processes stopped, the history closed, and the outcome is marked
@@ -73,18 +75,19 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 	if err != nil {
 		return nil, err
 	}
-	if p, ok := Systems[cfg.System].(preflighter); ok {
-		if err := p.Preflight(ctx, cfg); err != nil {
+	if p, ok := cfg.Settings.(systems.Preflighter); ok {
+		if err := p.Preflight(ctx); err != nil {
 			return nil, err
 		}
 	}
+	sys, _ := cfg.Systems.Lookup(cfg.System)
 	start := time.Now()
-	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger}
+	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger, sys: sys}
 	if cfg.Toxiproxy != "" {
 		// An external Toxiproxy that does not answer is bad input: say so
 		// before a run directory exists.
 		if r.net, err = nemesis.Connect(ctx, cfg.Toxiproxy); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+			return nil, fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 		}
 	}
 	r.dir = filepath.Join(cfg.Results, r.id)
@@ -117,7 +120,7 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 
 func (r *run) createDir(start time.Time) error {
 	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
-		return fmt.Errorf("%w: cannot create the run directory: %v; pass --results DIR with a writable directory", ErrBadInput, err)
+		return fmt.Errorf("%w: cannot create the run directory: %w; name a writable results directory", history.ErrBadConfig, err)
 	}
 	r.meta = newRunMeta(r.cfg, r.id, start)
 	if err := r.meta.write(r.dir); err != nil {
@@ -138,9 +141,11 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 	}
 	r.hist = hist
 
-	sys := Systems[r.cfg.System]
-	env := &Env{Config: r.cfg, Dir: r.dir, LogDir: filepath.Join(r.dir, "logs"), Net: r.net, Logger: r.logger}
-	target, err := sys.Start(ctx, env)
+	env := &systems.Env{
+		Run: r.cfg.run(), Settings: r.cfg.Settings, Dir: r.dir, LogDir: filepath.Join(r.dir, "logs"),
+		Net: r.net, NodeBinary: r.cfg.NodeBinary, Logger: r.logger,
+	}
+	target, err := r.sys.Start(ctx, env)
 	if err != nil {
 		return out, fmt.Errorf("starting %s: %w", r.cfg.System, err)
 	}
@@ -158,7 +163,10 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 		Logger:    r.logger,
 	})
 	if err != nil {
-		return out, fmt.Errorf("%w: %v", ErrBadInput, err)
+		if !errors.Is(err, history.ErrBadConfig) {
+			err = fmt.Errorf("%w: %w", history.ErrBadConfig, err)
+		}
+		return out, err
 	}
 	r.nem = nem
 	rec := workloads.NewRecorder(hist)

@@ -15,8 +15,8 @@ import (
 // through a circuit breaker (or without one, to compare), and every call,
 // every transition of the breaker and its settings are recorded in the
 // shape the breaker checker reads (see checker.BreakerChecker's doc):
-// f "call" by the workers, f "transition" and f "breaker-config" by
-// dedicated observer processes. A call's completion is always ok — the
+// f "call" by the workers, f "transition" and f "breaker-config" (a
+// history.BreakerConfig) by dedicated observer processes. A call's completion is always ok — the
 // breaker decided something — and its value says what.
 const (
 	BreakerCallF       = "call"
@@ -69,54 +69,25 @@ type BreakerTransition struct {
 	AtHist int64     `json:"at"`
 }
 
-// BreakerSettings are the breaker's settings as the checker's model needs
-// them; as JSON, the value of the breaker-config op (checker.BreakerConfig).
-type BreakerSettings struct {
-	Enabled            bool          `json:"enabled"`
-	Policy             string        `json:"policy,omitempty"`
-	FailureThreshold   int           `json:"failure_threshold,omitempty"`
-	FailureRatePercent int           `json:"failure_rate_percent,omitempty"`
-	MinCalls           int           `json:"min_calls,omitempty"`
-	WindowSize         int           `json:"window_size,omitempty"`
-	WindowDuration     time.Duration `json:"window_duration,omitempty"`
-	WindowBuckets      int           `json:"window_buckets,omitempty"`
-	SlowCallDuration   time.Duration `json:"slow_call_duration,omitempty"`
-	Timeout            time.Duration `json:"timeout,omitempty"`
-	HalfOpenMaxCalls   int           `json:"half_open_max_calls,omitempty"`
-	SuccessThreshold   int           `json:"success_threshold,omitempty"`
-	// Epoch is when the breaker's clock started (time-window buckets are
-	// aligned to it). The recorder writes it as "epoch_offset", relative to
-	// the breaker-config op's own time, which is only known once the op is
-	// written.
-	Epoch       time.Time `json:"-"`
-	EpochOffset int64     `json:"epoch_offset"`
-}
-
-// BreakerConfig configures the breaker workload.
+// BreakerConfig configures the breaker workload. Common.Concurrency is the
+// number of callers, Common.Rate the total calls per second (0: as fast as
+// they go) and Common.OpTimeout each call's deadline. The breaker's own
+// settings are the system's (history.BreakerSettings).
 type BreakerConfig struct {
-	Concurrency int           // callers
-	Rate        float64       // total calls per second; 0 means as fast as possible
-	OpTimeout   time.Duration // deadline of each call
+	Common
 }
 
 // DefaultBreakerConfig is ten callers at 200 calls a second with a 250ms
 // deadline each: short enough that the default latency faults time calls out.
 func DefaultBreakerConfig() BreakerConfig {
-	return BreakerConfig{Concurrency: 10, Rate: 200, OpTimeout: 250 * time.Millisecond}
+	c := BreakerConfig{Common: DefaultCommon()}
+	c.Concurrency, c.Rate, c.OpTimeout = 10, 200, 250*time.Millisecond
+	return c
 }
 
-// Validate reports the first setting that cannot work.
-func (c BreakerConfig) Validate() error {
-	switch {
-	case c.Concurrency < 1:
-		return fmt.Errorf("%w: --concurrency must be at least 1, got %d", ErrBadConfig, c.Concurrency)
-	case c.Rate < 0:
-		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadConfig, c.Rate)
-	case c.OpTimeout <= 0:
-		return fmt.Errorf("%w: the call timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
-	}
-	return nil
-}
+// Validate reports the first setting that cannot work; it wraps
+// history.ErrBadConfig.
+func (c BreakerConfig) Validate() error { return c.Common.Validate() }
 
 // BreakerRecorder records the breaker's side of a run: its settings once,
 // then each transition as it happens. It puts the breaker's times on the
@@ -132,19 +103,23 @@ type BreakerRecorder struct {
 	err     error
 }
 
-// RecordBreakerSettings writes the breaker-config op and returns the
-// recorder for transitions and calls.
-func RecordBreakerSettings(ctx context.Context, rec *Recorder, s BreakerSettings) (*BreakerRecorder, error) {
+// RecordBreakerSettings writes the breaker-config op — the breaker's
+// settings and, for a breaker that is on, its epoch (when its clock
+// started) as an offset from the op's own time — and returns the recorder
+// for transitions and calls.
+func RecordBreakerSettings(ctx context.Context, rec *Recorder, s history.BreakerSettings, epoch time.Time) (*BreakerRecorder, error) {
 	br := &BreakerRecorder{rec: rec}
 	op, err := rec.Do(ctx, Call{Process: BreakerConfigProcess, F: BreakerConfigF}, func(context.Context) Result {
 		// The anchor is taken as late as possible, just before the
 		// completion is stamped, so that it stands for the op's time within
 		// a few microseconds.
 		br.anchorWall = time.Now()
+		v := history.BreakerConfig{BreakerSettings: s}
 		if s.Enabled {
-			s.EpochOffset = int64(s.Epoch.Sub(br.anchorWall))
+			offset := int64(epoch.Sub(br.anchorWall))
+			v.EpochOffset = &offset
 		}
-		return Result{Value: s}
+		return Result{Value: v}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("recording the breaker settings: %w", err)

@@ -27,17 +27,18 @@ func TestRunBreakerRecordsSettingsCallsAndTransitions(t *testing.T) {
 	w := history.NewWriter(&buf)
 	rec := NewRecorder(w)
 	epoch := time.Now()
-	br, err := RecordBreakerSettings(context.Background(), rec, BreakerSettings{
-		Enabled: true, Policy: "consecutive", FailureThreshold: 3, Timeout: time.Second,
-		HalfOpenMaxCalls: 1, SuccessThreshold: 1, Epoch: epoch,
-	})
+	settings := history.BreakerSettings{
+		Enabled: true, Policy: history.BreakerPolicyConsecutive, FailureThreshold: 3, Timeout: time.Second,
+		HalfOpenMaxCalls: 1, SuccessThreshold: 1,
+	}
+	br, err := RecordBreakerSettings(context.Background(), rec, settings, epoch)
 	require.NoError(t, err)
 	br.Transition(BreakerTransition{From: "CLOSED", To: "OPEN", Gen: 1, At: time.Now()})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	var seq atomic.Uint64
-	cfg := BreakerConfig{Concurrency: 3, Rate: 300, OpTimeout: time.Second}
+	cfg := BreakerConfig{Common: Common{Concurrency: 3, Rate: 300, OpTimeout: time.Second}}
 	clients := []BreakerClient{countingBreakerClient{&seq}, countingBreakerClient{&seq}, countingBreakerClient{&seq}}
 	require.NoError(t, RunBreaker(ctx, cfg, br, clients))
 	br.Stop()
@@ -47,16 +48,16 @@ func TestRunBreakerRecordsSettingsCallsAndTransitions(t *testing.T) {
 	h, err := history.Read(&buf)
 	require.NoError(t, err)
 	var calls, transitions int
-	var settings map[string]any
+	var recorded history.BreakerConfig
 	for _, op := range h.Ops {
 		if op.Type != history.Ok {
 			continue
 		}
 		switch op.F {
 		case BreakerConfigF:
-			require.NoError(t, json.Unmarshal(op.Value, &settings))
-			offset := settings["epoch_offset"].(float64)
-			assert.LessOrEqual(t, offset, 0.0, "the epoch is before the settings were recorded")
+			require.NoError(t, json.Unmarshal(op.Value, &recorded))
+			require.NotNil(t, recorded.EpochOffset)
+			assert.LessOrEqual(t, *recorded.EpochOffset, int64(0), "the epoch is before the settings were recorded")
 		case BreakerTransitionF:
 			transitions++
 			assert.Equal(t, BreakerTransitionProcess, op.Process)
@@ -74,7 +75,7 @@ func TestRunBreakerRecordsSettingsCallsAndTransitions(t *testing.T) {
 			assert.InDelta(t, float64(op.Time), v["at"].(float64), float64(50*time.Millisecond))
 		}
 	}
-	assert.Equal(t, float64(3), settings["failure_threshold"])
+	assert.Equal(t, settings, recorded.BreakerSettings)
 	assert.Equal(t, 1, transitions)
 	assert.Equal(t, int(seq.Load()), calls)
 	assert.Positive(t, calls)
@@ -98,8 +99,24 @@ func TestBreakerConfigValidate(t *testing.T) {
 			if tt.ok {
 				assert.NoError(t, c.Validate())
 			} else {
-				assert.ErrorIs(t, c.Validate(), ErrBadConfig)
+				assert.ErrorIs(t, c.Validate(), history.ErrBadConfig)
+				assert.NotContains(t, c.Validate().Error(), "--", "the message names the setting, not a flag")
 			}
 		})
 	}
+}
+
+func TestRecordBreakerSettingsWithoutABreaker(t *testing.T) {
+	var buf bytes.Buffer
+	w := history.NewWriter(&buf)
+	_, err := RecordBreakerSettings(context.Background(), NewRecorder(w), history.BreakerSettings{}, time.Time{})
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	h, err := history.Read(&buf)
+	require.NoError(t, err)
+	require.Len(t, h.Ops, 2)
+	var recorded history.BreakerConfig
+	require.NoError(t, json.Unmarshal(h.Ops[1].Value, &recorded))
+	assert.False(t, recorded.Enabled)
+	assert.Nil(t, recorded.EpochOffset, "no breaker, no clock")
 }

@@ -42,3 +42,7 @@ func (c Common) Validate() error {
 	}
 	return nil
 }
+
+// FinalProcess is the process id of a run's final phase (the reads after
+// the heal): above any id a worker can have used in the timed phase.
+const FinalProcess = 1 << 20

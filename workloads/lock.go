@@ -47,43 +47,56 @@ const (
 // ResourceKey is the key of the fenced workload's resource operations.
 const ResourceKey = "resource"
 
-// LockConfig configures the lock and fenced workloads.
-type LockConfig struct {
-	Key         string        // the lock's name
-	Concurrency int           // number of workers
-	Hold        time.Duration // the critical section: how long a holder keeps the lock
-	Think       time.Duration // the most a worker waits (uniformly drawn) between critical sections
-	OpTimeout   time.Duration // deadline of each call (acquire includes its retries)
-	Seed        int64
+// LockSettings are the lock workloads' own settings, declared once here and
+// embedded in the settings of every system that runs them.
+type LockSettings struct {
+	// Hold is the critical section: how long a holder keeps the lock.
+	Hold time.Duration `json:"hold"`
+	// Think is the most a worker waits (uniformly drawn) between critical
+	// sections.
+	Think time.Duration `json:"think"`
 }
 
-// DefaultLockConfig is five workers contending for one lock, holding it for
-// 300 ms.
-func DefaultLockConfig() LockConfig {
-	return LockConfig{
-		Key:         "lock",
-		Concurrency: 5,
-		Hold:        300 * time.Millisecond,
-		Think:       50 * time.Millisecond,
-		OpTimeout:   5 * time.Second,
+// DefaultLockSettings hold the lock for 150 ms and think up to 20 ms.
+func DefaultLockSettings() LockSettings {
+	return LockSettings{Hold: 150 * time.Millisecond, Think: 20 * time.Millisecond}
+}
+
+// Validate reports the first setting that cannot work.
+func (s LockSettings) Validate() error {
+	switch {
+	case s.Hold < 0:
+		return fmt.Errorf("%w: hold must not be negative, got %s", history.ErrBadConfig, s.Hold)
+	case s.Think < 0:
+		return fmt.Errorf("%w: think must not be negative, got %s", history.ErrBadConfig, s.Think)
 	}
+	return nil
+}
+
+// LockConfig configures the lock and fenced workloads. Common.OpTimeout is
+// the deadline of each call (an acquire includes its retries).
+type LockConfig struct {
+	Common
+	LockSettings
+	Key string // the lock's name
+}
+
+// DefaultLockConfig is five workers contending for one lock.
+func DefaultLockConfig() LockConfig {
+	c := LockConfig{Common: DefaultCommon(), LockSettings: DefaultLockSettings(), Key: "lock"}
+	c.Concurrency, c.OpTimeout = 5, 5*time.Second
+	return c
 }
 
 // Validate reports the first setting that cannot work.
 func (c LockConfig) Validate() error {
-	switch {
-	case c.Key == "":
-		return fmt.Errorf("%w: the lock needs a name", ErrBadConfig)
-	case c.Concurrency < 1:
-		return fmt.Errorf("%w: --concurrency must be at least 1, got %d", ErrBadConfig, c.Concurrency)
-	case c.Hold < 0:
-		return fmt.Errorf("%w: --hold must not be negative, got %s", ErrBadConfig, c.Hold)
-	case c.Think < 0:
-		return fmt.Errorf("%w: the think time must not be negative, got %s", ErrBadConfig, c.Think)
-	case c.OpTimeout <= 0:
-		return fmt.Errorf("%w: the operation timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
+	if c.Key == "" {
+		return fmt.Errorf("%w: the lock needs a name", history.ErrBadConfig)
 	}
-	return nil
+	if err := c.Common.Validate(); err != nil {
+		return err
+	}
+	return c.LockSettings.Validate()
 }
 
 // FencedWrite is the value of a fenced write in the history.

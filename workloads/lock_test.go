@@ -310,7 +310,7 @@ func TestLockConfigValidate(t *testing.T) {
 			if tt.ok {
 				assert.NoError(t, c.Validate())
 			} else {
-				assert.ErrorIs(t, c.Validate(), ErrBadConfig)
+				assert.ErrorIs(t, c.Validate(), history.ErrBadConfig)
 			}
 		})
 	}

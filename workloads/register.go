@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -35,55 +34,71 @@ type Mix struct {
 	Read, Write, CAS int
 }
 
+// RegisterSettings are the register workload's own settings, declared once
+// here and embedded in the settings of every system that runs it.
+type RegisterSettings struct {
+	// Keys is the number of registers in use at a time.
+	Keys int `json:"keys"`
+	// OpsPerKey is about how many operations a register gets before the
+	// workers move on to fresh ones (Jepsen's independent keys); 0 for no
+	// limit.
+	OpsPerKey int `json:"ops_per_key"`
+}
+
+// DefaultRegisterSettings: eight keys at a time, 300 operations each.
+func DefaultRegisterSettings() RegisterSettings {
+	return RegisterSettings{Keys: 8, OpsPerKey: 300}
+}
+
+// Validate reports the first setting that cannot work.
+func (s RegisterSettings) Validate() error {
+	switch {
+	case s.Keys < 1:
+		return fmt.Errorf("%w: keys must be at least 1, got %d", history.ErrBadConfig, s.Keys)
+	case s.OpsPerKey < 0:
+		return fmt.Errorf("%w: ops_per_key must not be negative, got %d", history.ErrBadConfig, s.OpsPerKey)
+	}
+	return nil
+}
+
 // RegisterConfig configures the register workload.
 type RegisterConfig struct {
-	Keys        int           // number of registers in use at a time
-	OpsPerKey   int           // about how many operations a register gets before the workers move on; 0 for no limit
-	Mix         Mix           // relative weights of read, write and cas
-	Concurrency int           // number of workers
-	Rate        float64       // total operations per second; 0 means as fast as possible
-	OpTimeout   time.Duration // deadline of each call
+	Common
+	RegisterSettings
+	Mix Mix // relative weights of read, write and cas
 	// InfoPause is how long a worker waits after an indeterminate outcome
 	// before its next operation, doubled after each further one in a row
 	// up to a second: a client whose node just died does not hammer it with
 	// calls that each end unknown (and each leave the checker an operation
 	// that may take effect at any time).
 	InfoPause time.Duration
-	Seed      int64
 }
 
 // DefaultRegisterConfig is a mix of half reads, a quarter writes and a
 // quarter cas over eight keys, with ten workers.
 func DefaultRegisterConfig() RegisterConfig {
 	return RegisterConfig{
-		Keys:        8,
-		OpsPerKey:   300,
-		Mix:         Mix{Read: 2, Write: 1, CAS: 1},
-		Concurrency: 10,
-		OpTimeout:   2 * time.Second,
-		InfoPause:   100 * time.Millisecond,
+		Common:           DefaultCommon(),
+		RegisterSettings: DefaultRegisterSettings(),
+		Mix:              Mix{Read: 2, Write: 1, CAS: 1},
+		InfoPause:        100 * time.Millisecond,
 	}
 }
 
-// ErrBadConfig is wrapped by every configuration error.
-var ErrBadConfig = errors.New("bad workload configuration")
-
 // Validate reports the first setting that cannot work.
 func (c RegisterConfig) Validate() error {
+	if err := c.Common.Validate(); err != nil {
+		return err
+	}
+	if err := c.RegisterSettings.Validate(); err != nil {
+		return err
+	}
 	switch {
-	case c.Keys < 1:
-		return fmt.Errorf("%w: --keys must be at least 1, got %d", ErrBadConfig, c.Keys)
-	case c.Concurrency < 1:
-		return fmt.Errorf("%w: --concurrency must be at least 1, got %d", ErrBadConfig, c.Concurrency)
 	case c.Mix.Read < 0 || c.Mix.Write < 0 || c.Mix.CAS < 0 || c.Mix.Read+c.Mix.Write+c.Mix.CAS == 0:
 		return fmt.Errorf("%w: the operation mix needs non-negative weights, not all zero (got read=%d write=%d cas=%d)",
-			ErrBadConfig, c.Mix.Read, c.Mix.Write, c.Mix.CAS)
-	case c.Rate < 0:
-		return fmt.Errorf("%w: --rate must not be negative, got %g", ErrBadConfig, c.Rate)
-	case c.OpTimeout <= 0:
-		return fmt.Errorf("%w: the operation timeout must be positive, got %s", ErrBadConfig, c.OpTimeout)
-	case c.OpsPerKey < 0 || c.InfoPause < 0:
-		return fmt.Errorf("%w: ops per key and the pause after an info must not be negative", ErrBadConfig)
+			history.ErrBadConfig, c.Mix.Read, c.Mix.Write, c.Mix.CAS)
+	case c.InfoPause < 0:
+		return fmt.Errorf("%w: the pause after an info must not be negative", history.ErrBadConfig)
 	}
 	return nil
 }

@@ -8,9 +8,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems"
 )
 
-func newCheckCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
+func newCheckCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry) *cobra.Command {
 	var timeout, workload string
 	var verbose bool
 	cmd := &cobra.Command{
@@ -23,7 +24,7 @@ func newCheckCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 			"Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad input, 255 harness failure.",
 		Args: exactArgs(1, "one run directory or history file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts := runner.CheckOptions{Workload: workload}
+			opts := runner.CheckOptions{Workload: workload, Systems: reg}
 			if timeout != "" {
 				d, err := parseDuration("--check-timeout", timeout)
 				if err != nil {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/history"
 )
 
 // parseDuration parses a duration flag given as a string, with an error
@@ -12,7 +12,7 @@ import (
 func parseDuration(flag, s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, fmt.Errorf("%w: %s %q is not a duration (examples: 30s, 2m, 1m30s)", runner.ErrBadInput, flag, s)
+		return 0, fmt.Errorf("%w: %s %q is not a duration (examples: 30s, 2m, 1m30s)", history.ErrBadConfig, flag, s)
 	}
 	return d, nil
 }

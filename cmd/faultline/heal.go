@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/nemesis"
-	"github.com/faultline/faultline/runner"
 )
 
 func newHealCmd(stdout, _ io.Writer) *cobra.Command {
@@ -22,12 +22,12 @@ func newHealCmd(stdout, _ io.Writer) *cobra.Command {
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if url == "" {
-				return fmt.Errorf("%w: --toxiproxy URL is required (for example http://127.0.0.1:8474)", runner.ErrBadInput)
+				return fmt.Errorf("%w: --toxiproxy URL is required (for example http://127.0.0.1:8474)", history.ErrBadConfig)
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
 			if err := nemesis.HealExternal(ctx, url); err != nil {
-				return fmt.Errorf("%w: %v", runner.ErrBadInput, err)
+				return fmt.Errorf("%w: %v", history.ErrBadConfig, err)
 			}
 			fmt.Fprintf(stdout, "healed: every toxic removed and every proxy enabled on %s\n", url)
 			return nil

@@ -7,18 +7,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems"
 )
 
-func newListCmd(stdout io.Writer) *cobra.Command {
+func newListCmd(stdout io.Writer, reg *systems.Registry) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
 		Short: "List the systems, their workloads and the faults they take",
 		Args:  exactArgs(0, "no arguments"),
 		RunE: func(*cobra.Command, []string) error {
-			for _, name := range runner.SystemNames() {
-				s := runner.Systems[name]
-				fmt.Fprintf(stdout, "system %s: %s\n", name, s.Describe())
+			for _, s := range reg.All() {
+				fmt.Fprintf(stdout, "system %s: %s\n", s.Name(), s.Describe())
 				fmt.Fprintf(stdout, "  workloads: %s\n", strings.Join(s.Workloads(), ", "))
 				fmt.Fprintf(stdout, "  faults:    %s\n", strings.Join(s.Faults(), ", "))
 			}

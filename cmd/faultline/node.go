@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/impl/raftkv"
-	"github.com/faultline/faultline/runner"
 )
 
 // newNodeCmd runs one node of the reference Raft KV store until SIGTERM or
@@ -39,7 +39,7 @@ func newNodeCmd() *cobra.Command {
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			if err := cfg.Validate(); err != nil {
-				return fmt.Errorf("%w: %v", runner.ErrBadInput, err)
+				return fmt.Errorf("%w: %v", history.ErrBadConfig, err)
 			}
 			node, err := raftkv.NewNode(cfg)
 			if err != nil {
@@ -72,10 +72,10 @@ func parsePeers(flags []string) (map[string]string, error) {
 	for _, p := range flags {
 		id, addr, ok := strings.Cut(p, "=")
 		if !ok || id == "" || addr == "" {
-			return nil, fmt.Errorf("%w: --peer %q: want ID=ADDR, e.g. n2=127.0.0.1:7002", runner.ErrBadInput, p)
+			return nil, fmt.Errorf("%w: --peer %q: want ID=ADDR, e.g. n2=127.0.0.1:7002", history.ErrBadConfig, p)
 		}
 		if _, dup := peers[id]; dup {
-			return nil, fmt.Errorf("%w: --peer %s given twice", runner.ErrBadInput, id)
+			return nil, fmt.Errorf("%w: --peer %s given twice", history.ErrBadConfig, id)
 		}
 		peers[id] = addr
 	}

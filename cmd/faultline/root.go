@@ -7,7 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems/builtin"
 )
 
 // cliState is what the subcommand that ran leaves for main.
@@ -31,13 +33,14 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 			st.ran = true
 		},
 	}
+	reg := builtin.Registry()
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		newRunCmd(stdout, stderr, st),
-		newCheckCmd(stdout, stderr, st),
-		newListCmd(stdout),
-		newCompareCmd(stdout),
+		newRunCmd(stdout, stderr, st, reg),
+		newCheckCmd(stdout, stderr, st, reg),
+		newListCmd(stdout, reg),
+		newCompareCmd(stdout, reg),
 		newHealCmd(stdout, stderr),
 		newNodeCmd(),
 	)
@@ -60,7 +63,7 @@ func exitFor(err error, st *cliState, stderr io.Writer) int {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) != n {
-			return fmt.Errorf("%w: expected %s, got %d arguments", runner.ErrBadInput, what, len(args))
+			return fmt.Errorf("%w: expected %s, got %d arguments", history.ErrBadConfig, what, len(args))
 		}
 		return nil
 	}

@@ -8,14 +8,16 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems"
 )
 
-func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
-	cfg := runner.DefaultConfig()
-	var nemesisFlag string
+func newRunCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry) *cobra.Command {
+	var rf *runFlags
 	var verbose bool
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -27,7 +29,10 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 			"  faultline run --nemesis kill,pause,partition,latency --time 60s --seed 42",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg.Nemesis = runner.ParseNemesis(nemesisFlag)
+			cfg, err := rf.config()
+			if err != nil {
+				return err
+			}
 			if cfg.NodeBinary == "" {
 				exe, err := os.Executable()
 				if err != nil {
@@ -44,37 +49,68 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState) *cobra.Command {
 			return err
 		},
 	}
-	f := cmd.Flags()
+	rf = addRunFlags(cmd.Flags(), reg)
+	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")
+	cmd.SetUsageTemplate(cmd.UsageTemplate() + strings.ReplaceAll(rf.systems.usage, "{{", `{{"{{"}}`) + "\n")
+	return cmd
+}
+
+// runFlags are the flags of `faultline run`: the run's shared settings,
+// bound to a runner.Config holding runner.DefaultConfig, and every
+// system's own.
+type runFlags struct {
+	cfg     runner.Config
+	nemesis string
+	systems *systemFlags
+}
+
+// addRunFlags binds the run's flags to fs.
+func addRunFlags(f *pflag.FlagSet, reg *systems.Registry) *runFlags {
+	rf := &runFlags{cfg: runner.DefaultConfig()}
+	cfg := &rf.cfg
+	cfg.Systems = reg
 	f.StringVar(&cfg.System, "system", cfg.System, "the system under test (see 'faultline list')")
 	f.StringVar(&cfg.Workload, "workload", cfg.Workload, "the workload (default: the system's first; see 'faultline list')")
-	f.StringVar(&nemesisFlag, "nemesis", strings.Join(cfg.Nemesis, ","), "faults to inject, a comma list, 'all' or 'none'")
+	f.StringVar(&rf.nemesis, "nemesis", strings.Join(cfg.Nemesis, ","), "faults to inject, a comma list, 'all' or 'none'")
 	f.IntVar(&cfg.Nodes, "nodes", cfg.Nodes, "number of nodes")
-	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "number of concurrent clients")
 	f.DurationVar(&cfg.Time, "time", cfg.Time, "how long the workload runs")
+	f.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "number of concurrent clients")
+	f.Float64Var(&cfg.Rate, "rate", cfg.Rate, "total operations per second (0: the workload's own pace, as fast as the clients go unless it says otherwise)")
+	f.DurationVar(&cfg.OpTimeout, "op-timeout", cfg.OpTimeout, "deadline of each client operation")
 	f.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed of every random choice (default: random, written to run.json)")
 	f.StringVar(&cfg.Results, "results", cfg.Results, "directory that holds the results of runs")
-	f.StringVar(&cfg.Toxiproxy, "toxiproxy", "", "URL of an external Toxiproxy (default: an embedded one)")
+	f.StringVar(&cfg.Toxiproxy, "toxiproxy", cfg.Toxiproxy, "URL of an external Toxiproxy (default: an embedded one)")
 	f.DurationVar(&cfg.CheckTimeout, "check-timeout", cfg.CheckTimeout, "time limit of the linearizability check; past it the verdict is unknown")
 	f.DurationVar(&cfg.NemesisInterval, "nemesis-interval", cfg.NemesisInterval, "how long each fault lasts, and the quiet gap after it")
 	f.BoolVar(&cfg.NemesisOverlap, "nemesis-overlap", cfg.NemesisOverlap, "let faults overlap")
-	bnd := &cfg.Bounds
-	f.DurationVar(&bnd.LatencyMin, "latency-min", 0, "least latency a latency fault draws (default: the system's)")
-	f.DurationVar(&bnd.LatencyMax, "latency-max", 0, "most latency a latency fault draws (default: the system's)")
-	f.DurationVar(&bnd.Jitter, "jitter", 0, "most jitter a latency fault draws (default: the system's)")
-	f.Int64Var(&bnd.BandwidthMin, "bandwidth-min", 0, "least bandwidth, KB/s, a bandwidth fault draws (default 1)")
-	f.Int64Var(&bnd.BandwidthMax, "bandwidth-max", 0, "most bandwidth, KB/s, a bandwidth fault draws (default 64)")
-	f.StringVar(&bnd.ToxicLinks, "toxic-links", "", "links the toxics act on: nodes, clients or all (default nodes)")
-	f.StringVar(&bnd.Directions, "directions", "", "toxic directions to draw from: upstream,downstream,both")
-	f.StringVar(&bnd.Topologies, "topologies", "", "partition topologies to draw from (default all: halves,isolate-one,isolate-leader,majority-ring,bridge,one-way,flapping)")
-	f.StringVar(&bnd.Targets, "targets", "", "process-fault targets to draw from: one,leader,minority,majority,all")
-	f.IntVar(&cfg.Keys, "keys", cfg.Keys, "number of keys in use at a time (register workload)")
-	f.IntVar(&cfg.OpsPerKey, "ops-per-key", cfg.OpsPerKey, "operations a key gets before the clients move on to fresh keys (0: no limit)")
-	f.Float64Var(&cfg.Rate, "rate", cfg.Rate, "total operations per second (0: as fast as the clients go)")
-	f.DurationVar(&cfg.OpTimeout, "op-timeout", cfg.OpTimeout, "deadline of each client operation")
 	f.DurationVar(&cfg.RecoveryTime, "recovery-time", cfg.RecoveryTime, "how long the system has to recover for the final reads")
-	f.BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")
-	addSystemFlags(f, &cfg)
-	return cmd
+	bnd := &cfg.Bounds
+	f.DurationVar(&bnd.LatencyMin, "latency-min", bnd.LatencyMin, "least latency a latency fault draws (default: the system's)")
+	f.DurationVar(&bnd.LatencyMax, "latency-max", bnd.LatencyMax, "most latency a latency fault draws (default: the system's)")
+	f.DurationVar(&bnd.Jitter, "jitter", bnd.Jitter, "most jitter a latency fault draws (default: the system's)")
+	f.Int64Var(&bnd.BandwidthMin, "bandwidth-min", bnd.BandwidthMin, "least bandwidth, KB/s, a bandwidth fault draws (default 1)")
+	f.Int64Var(&bnd.BandwidthMax, "bandwidth-max", bnd.BandwidthMax, "most bandwidth, KB/s, a bandwidth fault draws (default 64)")
+	f.StringVar(&bnd.ToxicLinks, "toxic-links", bnd.ToxicLinks, "links the toxics act on: nodes, clients or all (default nodes)")
+	f.StringVar(&bnd.Directions, "directions", bnd.Directions, "toxic directions to draw from: upstream,downstream,both")
+	f.StringVar(&bnd.Topologies, "topologies", bnd.Topologies, "partition topologies to draw from (default all: halves,isolate-one,isolate-leader,majority-ring,bridge,one-way,flapping)")
+	f.StringVar(&bnd.Targets, "targets", bnd.Targets, "process-fault targets to draw from: one,leader,minority,majority,all")
+	rf.systems = addSystemFlags(f, reg)
+	return rf
+}
+
+// config is the run the flags describe: the faults parsed, and the
+// settings of the run's own system.
+func (rf *runFlags) config() (runner.Config, error) {
+	cfg := rf.cfg
+	faults, err := nemesis.ParseFaults(rf.nemesis)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Nemesis = faults
+	if cfg.Settings, err = rf.systems.settings(cfg.System); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 // statusPrinter renders the live status line: rewritten in place on a

@@ -1,32 +1,112 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/spf13/pflag"
 
-	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/systems"
 )
 
-// addSystemFlags adds the flags of each system's own settings to `run`.
-func addSystemFlags(f *pflag.FlagSet, cfg *runner.Config) {
-	l := &cfg.Lock
-	f.StringVar(&l.Lock, "lock", l.Lock, "redislock: the lock, naive (the seed's SET NX EX) or fenced (tokens)")
-	f.DurationVar(&l.Lease, "lease", l.Lease, "redislock: the lock's lease (time to live)")
-	f.DurationVar(&l.Hold, "hold", l.Hold, "redislock: how long a holder keeps the lock (the critical section)")
-	f.StringVar(&l.Redis, "redis", l.Redis, "redislock: an external Redis ADDR instead of a redis-server of our own")
-	f.BoolVar(&l.Persistence, "redis-persistence", l.Persistence, "redislock: keep our redis-server's persistence on")
+// systemFlags are the flags of every registered system's own settings on
+// `faultline run`. The registry says what they are: each system's settings
+// add their flags to a flag set of their own. On the run command each
+// becomes a hidden flag that keeps what the user typed; the usage lists
+// them per system, and settings replays them into a fresh settings value of
+// the run's system only, so that nothing of another system reaches the
+// run (or its run.json). A flag that two systems declare (the register
+// workload's --keys) is one flag, given to whichever system runs.
+type systemFlags struct {
+	reg   *systems.Registry
+	typed map[string]*typedValue
+	usage string // the per-system sections of the usage
+}
 
-	b := &cfg.Breaker
-	f.Var(runner.OnOff{B: &b.Enabled}, "breaker", "breaker: on, or off to run the same schedule without a breaker")
-	f.StringVar(&b.Policy, "breaker-policy", b.Policy, "breaker: the trip policy, consecutive, count-window or time-window")
-	f.IntVar(&b.FailureThreshold, "failure-threshold", b.FailureThreshold, "breaker: consecutive failures that open it (the seed's failure_threshold)")
-	f.IntVar(&b.FailureRate, "failure-rate", b.FailureRate, "breaker: failure percentage that opens it (window policies)")
-	f.IntVar(&b.MinCalls, "min-calls", b.MinCalls, "breaker: calls in the window before the rate counts")
-	f.IntVar(&b.WindowSize, "window-size", b.WindowSize, "breaker: calls in a count window")
-	f.DurationVar(&b.Window, "window", b.Window, "breaker: length of a time window")
-	f.IntVar(&b.WindowBuckets, "window-buckets", b.WindowBuckets, "breaker: buckets of a time window")
-	f.DurationVar(&b.SlowCall, "slow-call", b.SlowCall, "breaker: a call slower than this counts as a failure (0: off)")
-	f.DurationVar(&b.Timeout, "breaker-timeout", b.Timeout, "breaker: how long it stays open (the seed's timeout)")
-	f.IntVar(&b.Trials, "half-open-trials", b.Trials, "breaker: trial calls admitted while half-open")
-	f.IntVar(&b.Successes, "half-open-successes", b.Successes, "breaker: trial successes that close it")
-	f.DurationVar(&b.CallTimeout, "call-timeout", b.CallTimeout, "breaker: each call's deadline")
+// typedValue keeps the values given to a flag, in order.
+type typedValue struct {
+	typ, def string
+	values   []string
+}
+
+func (v *typedValue) String() string { return v.def }
+func (v *typedValue) Type() string   { return v.typ }
+func (v *typedValue) Set(s string) error {
+	v.values = append(v.values, s)
+	return nil
+}
+
+// addSystemFlags adds every system's flags to fs. A system flag whose name
+// is taken by a flag of the run itself is a programming error.
+func addSystemFlags(fs *pflag.FlagSet, reg *systems.Registry) *systemFlags {
+	sf := &systemFlags{reg: reg, typed: map[string]*typedValue{}}
+	var usage strings.Builder
+	for _, sys := range reg.All() {
+		own := ownFlags(sys)
+		if !own.HasFlags() {
+			continue
+		}
+		fmt.Fprintf(&usage, "\n\nFlags of --system %s:\n%s", sys.Name(), strings.TrimRight(own.FlagUsages(), "\n"))
+		own.VisitAll(func(f *pflag.Flag) {
+			if _, ok := sf.typed[f.Name]; ok {
+				return
+			}
+			if fs.Lookup(f.Name) != nil {
+				panic(fmt.Sprintf("system %s declares --%s, a flag of the run itself", sys.Name(), f.Name))
+			}
+			v := &typedValue{typ: f.Value.Type(), def: f.DefValue}
+			sf.typed[f.Name] = v
+			fs.AddFlag(&pflag.Flag{Name: f.Name, Usage: f.Usage, Value: v, DefValue: f.DefValue, NoOptDefVal: f.NoOptDefVal, Hidden: true})
+		})
+	}
+	sf.usage = usage.String()
+	return sf
+}
+
+// ownFlags is a system's settings, with their defaults, bound to a flag
+// set of their own.
+func ownFlags(sys systems.System) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(sys.Name(), pflag.ContinueOnError)
+	sys.NewSettings().AddFlags(fs)
+	return fs
+}
+
+// settings returns a new settings value of the named system holding its
+// defaults and the system flags the user gave. A flag of another system is
+// bad input: it would be silently ignored otherwise.
+func (sf *systemFlags) settings(system string) (systems.Settings, error) {
+	sys, ok := sf.reg.Lookup(system)
+	if !ok {
+		return nil, nil // the runner reports the unknown system with the valid ones
+	}
+	settings := sys.NewSettings()
+	own := pflag.NewFlagSet(system, pflag.ContinueOnError)
+	settings.AddFlags(own)
+	for _, name := range sortedKeys(sf.typed) {
+		v := sf.typed[name]
+		if len(v.values) == 0 {
+			continue
+		}
+		if own.Lookup(name) == nil {
+			return nil, fmt.Errorf("%w: --%s is not a flag of --system %s (see the flags of each system in 'faultline run --help')",
+				history.ErrBadConfig, name, system)
+		}
+		for _, s := range v.values {
+			if err := own.Set(name, s); err != nil {
+				return nil, fmt.Errorf("%w: --%s %q: %w", history.ErrBadConfig, name, s, err)
+			}
+		}
+	}
+	return settings, nil
+}
+
+func sortedKeys(m map[string]*typedValue) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/faultline/faultline/history"
 	impl "github.com/faultline/faultline/impl/breaker"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
@@ -20,43 +21,52 @@ const (
 	DownstreamNode = "downstream"
 )
 
-// ErrBadConfig is wrapped by every configuration error.
-var ErrBadConfig = errors.New("bad breaker system configuration")
-
 // Config configures the breaker system.
 type Config struct {
-	// Breaker is the breaker's settings. Start sets its OnStateChange (to
-	// record transitions) and its Clock (the real one).
-	Breaker impl.Config
-	// Enabled is --breaker on|off: off, the callers call the downstream
+	// Breaker is the breaker's settings, the very value the history
+	// records. With Enabled false the callers call the downstream
 	// directly, which is the baseline that shows what the breaker buys.
-	Enabled bool
+	Breaker history.BreakerSettings
 	// Net is the Toxiproxy every call goes through. Nil means the callers
 	// dial the downstream directly (tests without faults).
 	Net    *nemesis.Net
 	Logger *slog.Logger
 }
 
-// DefaultConfig is a breaker that trips after five consecutive failures,
-// stays open one second, then lets three trial calls through and closes
-// after two successes.
+// DefaultConfig is the breaker of DefaultSettings.
 func DefaultConfig() Config {
-	b := impl.DefaultConfig()
-	b.Name = "downstream"
-	b.Timeout = time.Second
-	b.HalfOpenMaxCalls, b.SuccessThreshold = 3, 2
-	return Config{Breaker: b, Enabled: true}
+	return Config{Breaker: DefaultSettings().BreakerSettings}
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports the first setting that cannot work; it wraps
+// history.ErrBadConfig, and impl.ErrBadConfig for a breaker the reference
+// implementation refuses.
 func (c Config) Validate() error {
-	if !c.Enabled {
+	if !c.Breaker.Enabled {
 		return nil
 	}
-	if err := c.Breaker.Validate(); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadConfig, err)
+	_, err := breakerConfig(c.Breaker)
+	return err
+}
+
+// breakerConfig is the one conversion of the settings into the reference
+// breaker's Config, named "downstream", validated. It wraps
+// history.ErrBadConfig and impl.ErrBadConfig.
+func breakerConfig(s history.BreakerSettings) (impl.Config, error) {
+	policy, err := impl.ParsePolicy(s.Policy)
+	if err != nil {
+		return impl.Config{}, fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 	}
-	return nil
+	c := impl.DefaultConfig()
+	c.Name = "downstream"
+	c.Policy, c.FailureThreshold, c.FailureRatePercent, c.MinCalls = policy, s.FailureThreshold, s.FailureRatePercent, s.MinCalls
+	c.WindowSize, c.WindowDuration, c.WindowBuckets = s.WindowSize, s.WindowDuration, s.WindowBuckets
+	c.SlowCallDuration, c.Timeout = s.SlowCallDuration, s.Timeout
+	c.HalfOpenMaxCalls, c.SuccessThreshold = s.HalfOpenMaxCalls, s.SuccessThreshold
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%w: %w", history.ErrBadConfig, err)
+	}
+	return c, nil
 }
 
 // System is a running downstream with the breaker in front of it.
@@ -74,22 +84,20 @@ type System struct {
 // Start starts the downstream, puts it behind a proxy of cfg.Net, and
 // builds the breaker. On error it stops what it started.
 func Start(ctx context.Context, cfg Config) (*System, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &System{cfg: cfg, logger: cfg.Logger}
-	if cfg.Enabled {
-		bc := cfg.Breaker
+	if cfg.Breaker.Enabled {
+		bc, err := breakerConfig(cfg.Breaker)
+		if err != nil {
+			return nil, err
+		}
 		bc.Clock = impl.SystemClock
 		bc.OnStateChange = s.onTransition
-		b, err := impl.New(bc)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrBadConfig, err)
+		if s.breaker, err = impl.New(bc); err != nil {
+			return nil, fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 		}
-		s.breaker = b
 	}
 	down, err := StartDownstream(ctx, cfg.Logger)
 	if err != nil {
@@ -104,7 +112,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 			return nil, errors.Join(fmt.Errorf("putting the downstream behind toxiproxy: %w", err), down.Close(closeCtx))
 		}
 	}
-	cfg.Logger.Info("breaker system started", "downstream", down.Addr(), "callers dial", s.addr, "breaker", cfg.Enabled)
+	cfg.Logger.Info("breaker system started", "downstream", down.Addr(), "callers dial", s.addr, "breaker", cfg.Breaker.Enabled)
 	return s, nil
 }
 
@@ -128,19 +136,15 @@ func (s *System) DownstreamAddr() string { return s.down.Addr() }
 // CallAddr is where callers dial.
 func (s *System) CallAddr() string { return s.addr }
 
-// Settings are the breaker's settings for the history.
-func (s *System) Settings() workloads.BreakerSettings {
+// Settings are the breaker's settings, as the history records them.
+func (s *System) Settings() history.BreakerSettings { return s.cfg.Breaker }
+
+// epoch is when the breaker's clock started; zero without a breaker.
+func (s *System) epoch() time.Time {
 	if s.breaker == nil {
-		return workloads.BreakerSettings{}
+		return time.Time{}
 	}
-	c := s.cfg.Breaker
-	return workloads.BreakerSettings{
-		Enabled: true, Policy: c.Policy.String(), FailureThreshold: c.FailureThreshold,
-		FailureRatePercent: c.FailureRatePercent, MinCalls: c.MinCalls, WindowSize: c.WindowSize,
-		WindowDuration: c.WindowDuration, WindowBuckets: c.WindowBuckets, SlowCallDuration: c.SlowCallDuration,
-		Timeout: c.Timeout, HalfOpenMaxCalls: c.HalfOpenMaxCalls, SuccessThreshold: c.SuccessThreshold,
-		Epoch: s.breaker.Epoch(),
-	}
+	return s.breaker.Epoch()
 }
 
 // Run records the breaker's settings and drives the breaker workload until
@@ -151,7 +155,7 @@ func (s *System) Run(ctx context.Context, rec *workloads.Recorder, wc workloads.
 	if err := wc.Validate(); err != nil {
 		return err
 	}
-	br, err := workloads.RecordBreakerSettings(ctx, rec, s.Settings())
+	br, err := workloads.RecordBreakerSettings(ctx, rec, s.Settings(), s.epoch())
 	if err != nil {
 		return err
 	}

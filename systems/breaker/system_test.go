@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
 	impl "github.com/faultline/faultline/impl/breaker"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/history"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -52,7 +52,7 @@ func TestCallerWithAndWithoutBreaker(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := DefaultConfig()
-			cfg.Enabled = tt.enabled
+			cfg.Breaker.Enabled = tt.enabled
 			s := startSystem(t, cfg)
 			c := NewCaller(s.CallAddr(), s.Breaker())
 			defer c.Close()
@@ -111,10 +111,10 @@ func runUnderPartitions(t *testing.T, cfg Config, d time.Duration) []history.Op 
 	defer stop()
 	nemDone := make(chan error, 1)
 	go func() { nemDone <- nem.Run(runCtx) }()
-	wc := workloads.BreakerConfig{Concurrency: 4, Rate: 200, OpTimeout: 100 * time.Millisecond}
+	wc := workloads.BreakerConfig{Common: workloads.Common{Concurrency: 4, Rate: 200, OpTimeout: 100 * time.Millisecond}}
 	require.NoError(t, s.Run(runCtx, rec, wc))
 	require.NoError(t, <-nemDone)
-	require.NoError(t, s.Recover(ctx, 1<<20, 20*time.Millisecond, wc.OpTimeout), "the breaker closes again after the heal")
+	require.NoError(t, s.Recover(ctx, workloads.FinalProcess, 20*time.Millisecond, wc.OpTimeout), "the breaker closes again after the heal")
 	s.Close()
 	require.NoError(t, hist.Close())
 	h, err := history.ReadFile(path)
@@ -150,7 +150,7 @@ func TestBreakerRunUnderPartitions(t *testing.T) {
 
 func TestBreakerOffRunUnderPartitions(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Enabled = false
+	cfg.Breaker.Enabled = false
 	ops := runUnderPartitions(t, cfg, 1500*time.Millisecond)
 	res := checker.BreakerChecker{}.Check(context.Background(), ops)
 	require.Equal(t, checker.Valid, res.Valid, res.Explanation)
@@ -167,7 +167,8 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"default", func(*Config) {}, true},
 		{"bad breaker", func(c *Config) { c.Breaker.Timeout = 0 }, false},
-		{"bad breaker but off", func(c *Config) { c.Breaker.Timeout, c.Enabled = 0, false }, true},
+		{"bad breaker but off", func(c *Config) { c.Breaker.Timeout, c.Breaker.Enabled = 0, false }, true},
+		{"unknown policy", func(c *Config) { c.Breaker.Policy = "sometimes" }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,9 +178,10 @@ func TestConfigValidate(t *testing.T) {
 				require.NoError(t, cfg.Validate())
 				return
 			}
-			require.ErrorIs(t, cfg.Validate(), ErrBadConfig)
+			require.ErrorIs(t, cfg.Validate(), history.ErrBadConfig)
 			_, err := Start(context.Background(), cfg)
-			require.ErrorIs(t, err, impl.ErrBadConfig)
+			require.ErrorIs(t, err, history.ErrBadConfig)
+			require.ErrorIs(t, err, impl.ErrBadConfig, "the reference breaker's own error says why")
 		})
 	}
 }

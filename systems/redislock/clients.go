@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/faultline/faultline/history"
 	lock "github.com/faultline/faultline/impl/redislock"
 	"github.com/faultline/faultline/workloads"
 )
@@ -22,24 +23,32 @@ func LockNames() []string { return []string{LockNaive, LockFenced} }
 // ErrNotHolding is a release by a client that holds no lease.
 var ErrNotHolding = errors.New("this client holds no lease of the lock")
 
-// LockOptions shape the lock clients of a run.
+// LockOptions shape the lock clients of a run; they are part of the
+// system's Settings, under these JSON names in run.json.
 type LockOptions struct {
-	Kind           string        // LockNaive or LockFenced
-	Lease          time.Duration // the lock's time to live
-	AcquireTimeout time.Duration // how long one acquire spins or backs off
-	CallTimeout    time.Duration // go-redis's read and write timeouts
-	Seed           uint64        // the fenced lock's jitter
+	// Kind is LockNaive or LockFenced.
+	Kind string `json:"lock"`
+	// Lease is the lock's time to live.
+	Lease time.Duration `json:"lease"`
+	// AcquireTimeout bounds one acquire (the naive lock's spin, the fenced
+	// lock's tries).
+	AcquireTimeout time.Duration `json:"acquire_timeout"`
+	// CallTimeout bounds each Redis command (go-redis's read, write and
+	// dial timeouts).
+	CallTimeout time.Duration `json:"call_timeout"`
+	// Seed drives the fenced lock's jitter; each client gets its own.
+	Seed uint64 `json:"-"`
 }
 
-// Validate reports options that cannot work.
+// Validate reports options that cannot work; it wraps history.ErrBadConfig.
 func (o LockOptions) Validate() error {
 	switch {
 	case o.Kind != LockNaive && o.Kind != LockFenced:
-		return fmt.Errorf("unknown lock %q; valid locks: %s, %s", o.Kind, LockNaive, LockFenced)
+		return fmt.Errorf("%w: unknown lock %q; valid locks: %s, %s", history.ErrBadConfig, o.Kind, LockNaive, LockFenced)
 	case o.Lease < time.Millisecond:
-		return fmt.Errorf("the lease must be at least 1ms, got %s (a lease of 0 never expires)", o.Lease)
+		return fmt.Errorf("%w: the lease must be at least 1ms, got %s (a lease of 0 never expires, and Redis refuses it)", history.ErrBadConfig, o.Lease)
 	case o.AcquireTimeout <= 0 || o.CallTimeout <= 0:
-		return fmt.Errorf("the acquire and call timeouts must be positive")
+		return fmt.Errorf("%w: acquire_timeout and call_timeout must be positive", history.ErrBadConfig)
 	}
 	return nil
 }

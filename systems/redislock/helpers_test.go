@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/impl/redislock/redisserver"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/history"
 )
 
 // needRedis skips without redis-server, unless FAULTLINE_REQUIRE_REDIS=1.

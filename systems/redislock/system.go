@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"time"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/workloads"
 )
 
@@ -30,61 +30,56 @@ type Linker interface {
 
 // Config is one run of the Redis lock.
 type Config struct {
-	Lock        LockOptions
-	Workload    string
-	Concurrency int
-	Hold        time.Duration // the critical section
-	Think       time.Duration // the most a worker waits between critical sections
-	OpTimeout   time.Duration // deadline of each recorded call
-	Seed        int64
-	Redis       RedisConfig
+	Lock     LockOptions
+	Workload string
+	// Common are the workload's shared settings; OpTimeout is the deadline
+	// of each recorded call.
+	workloads.Common
+	// LockSettings are the critical section and the think time.
+	workloads.LockSettings
+	Redis RedisConfig
 	// Links, if set, puts every client's link to Redis and to the resource
 	// behind a proxy; nil dials directly.
 	Links  Linker
 	Logger *slog.Logger
 }
 
-// DefaultConfig is five clients of the naive lock with a 1 s lease, each
-// holding it for 300 ms.
+// DefaultConfig is five clients of the naive lock with the default
+// settings (DefaultSettings).
 func DefaultConfig() Config {
-	return Config{
-		Lock: LockOptions{
-			Kind: LockNaive, Lease: time.Second, AcquireTimeout: 2 * time.Second, CallTimeout: time.Second,
-		},
-		Workload:    WorkloadLock,
-		Concurrency: 5,
-		Hold:        300 * time.Millisecond,
-		Think:       20 * time.Millisecond,
-		OpTimeout:   5 * time.Second,
-		Redis:       DefaultRedisConfig(),
+	s := DefaultSettings()
+	c := Config{
+		Lock:         s.LockOptions,
+		Workload:     WorkloadLock,
+		Common:       workloads.DefaultCommon(),
+		LockSettings: s.LockSettings,
+		Redis:        DefaultRedisConfig(),
 	}
+	c.Concurrency, c.OpTimeout = 5, s.opTimeout(c.OpTimeout)
+	return c
 }
 
-// ErrBadConfig is wrapped by every Validate error.
-var ErrBadConfig = errors.New("bad redislock configuration")
-
-// Validate reports the first setting that cannot work.
+// Validate reports the first setting that cannot work; it wraps
+// history.ErrBadConfig.
 func (c Config) Validate() error {
 	if err := c.Lock.Validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return err
 	}
 	if c.Workload != WorkloadLock && c.Workload != WorkloadFenced {
-		return fmt.Errorf("%w: unknown workload %q; valid workloads: %s, %s", ErrBadConfig, c.Workload, WorkloadLock, WorkloadFenced)
+		return fmt.Errorf("%w: unknown workload %q; valid workloads: %s, %s", history.ErrBadConfig, c.Workload, WorkloadLock, WorkloadFenced)
 	}
 	if err := c.lockConfig().Validate(); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadConfig, err)
+		return err
 	}
 	if c.OpTimeout <= c.Lock.AcquireTimeout {
 		return fmt.Errorf("%w: the operation timeout (%s) must exceed the acquire timeout (%s), or every give-up would be recorded as unknown",
-			ErrBadConfig, c.OpTimeout, c.Lock.AcquireTimeout)
+			history.ErrBadConfig, c.OpTimeout, c.Lock.AcquireTimeout)
 	}
 	return nil
 }
 
 func (c Config) lockConfig() workloads.LockConfig {
-	return workloads.LockConfig{
-		Key: "lock", Concurrency: c.Concurrency, Hold: c.Hold, Think: c.Think, OpTimeout: c.OpTimeout, Seed: c.Seed,
-	}
+	return workloads.LockConfig{Common: c.Common, LockSettings: c.LockSettings, Key: "lock"}
 }
 
 // ClientNode names client i, as a node of the nemesis.
@@ -246,7 +241,7 @@ func (s *System) Final(ctx context.Context, rec *workloads.Recorder) error {
 	}
 	rc := NewResourceClient(s.resource.Addr())
 	defer rc.Close()
-	return workloads.FinalRead(ctx, rec, rc, 1<<20)
+	return workloads.FinalRead(ctx, rec, rc, workloads.FinalProcess)
 }
 
 // Stop stops Redis (if started here) and the resource. Safe to call twice.

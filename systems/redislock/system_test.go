@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/faultline/faultline/workloads"
 	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/workloads"
 )
 
 func quickConfig(lock, workload string) Config {
@@ -144,7 +144,7 @@ func TestConfigValidate(t *testing.T) {
 			if tt.ok {
 				assert.NoError(t, c.Validate())
 			} else {
-				assert.ErrorIs(t, c.Validate(), ErrBadConfig)
+				assert.ErrorIs(t, c.Validate(), history.ErrBadConfig)
 			}
 		})
 	}

@@ -1,0 +1,152 @@
+package raftkv
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/nemesis"
+	"github.com/faultline/faultline/systems"
+	"github.com/faultline/faultline/workloads"
+)
+
+// Adapter is the reference Raft KV store as a system under test: its nodes
+// run as `faultline node` child processes.
+type Adapter struct{}
+
+var (
+	_ systems.System       = Adapter{}
+	_ systems.Settings     = (*Settings)(nil)
+	_ systems.NemesisTuner = (*Settings)(nil)
+)
+
+// Settings are the Raft KV system's settings: the register workload's.
+type Settings struct {
+	workloads.RegisterSettings
+}
+
+// DefaultSettings are the register workload's defaults.
+func DefaultSettings() Settings {
+	return Settings{RegisterSettings: workloads.DefaultRegisterSettings()}
+}
+
+// AddFlags binds --keys and --ops-per-key.
+func (s *Settings) AddFlags(fs *pflag.FlagSet) { systems.AddRegisterFlags(fs, &s.RegisterSettings) }
+
+// Validate reports the first setting that cannot work.
+func (s *Settings) Validate(systems.Run) error { return s.RegisterSettings.Validate() }
+
+// TuneNemesis keeps the default latency below the nodes' election timeout
+// (150–300 ms): a one-way delay above it makes the cluster spend the fault
+// electing leaders instead of serving, which tests liveness, not safety.
+func (s *Settings) TuneNemesis(nc *nemesis.Config, _ systems.Run) {
+	nc.LatencyMin, nc.LatencyMax, nc.Jitter = 20*time.Millisecond, 100*time.Millisecond, 20*time.Millisecond
+}
+
+// Name is "raftkv".
+func (Adapter) Name() string { return "raftkv" }
+
+// Describe says what the system is.
+func (Adapter) Describe() string {
+	return "the reference Raft replicated key-value store, as `faultline node` child processes"
+}
+
+// Workloads: the register workload.
+func (Adapter) Workloads() []string { return []string{"register"} }
+
+// Faults lists every fault the cluster takes.
+func (Adapter) Faults() []string {
+	return []string{nemesis.FaultPartition, nemesis.FaultLatency, nemesis.FaultKill, nemesis.FaultPause,
+		nemesis.FaultBandwidth, nemesis.FaultSlowClose, nemesis.FaultTimeout, nemesis.FaultResetPeer,
+		nemesis.FaultSlicer, nemesis.FaultLimitData}
+}
+
+// NewSettings returns the defaults.
+func (Adapter) NewSettings() systems.Settings {
+	s := DefaultSettings()
+	return &s
+}
+
+// Checkers: none beyond linearizability, which checker.Check always runs
+// for the register workload.
+func (Adapter) Checkers(string, time.Duration) []checker.Checker { return nil }
+
+// Start starts the cluster for a run.
+func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, error) {
+	if env.NodeBinary == "" {
+		return nil, fmt.Errorf("%w: no faultline binary to run the nodes with", history.ErrBadConfig)
+	}
+	s := env.Settings.(*Settings)
+	c, err := Start(ctx, Config{
+		Nodes:   env.Run.Nodes,
+		Binary:  env.NodeBinary,
+		DataDir: filepath.Join(env.Dir, "data"),
+		LogDir:  env.LogDir,
+		Net:     env.Net,
+		Logger:  env.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	cfg := workloads.DefaultRegisterConfig()
+	cfg.Common, cfg.RegisterSettings = env.Run.Common, s.RegisterSettings
+	return &target{Cluster: c, cfg: cfg}, nil
+}
+
+// target is a started cluster with the register workload's configuration.
+type target struct {
+	*Cluster
+	cfg  workloads.RegisterConfig
+	keys int // registers the workload used, for the final reads
+}
+
+func (t *target) Processes() nemesis.Processes { return t.Cluster }
+
+func (t *target) Labels() map[string]string {
+	labels := map[string]string{"mode": "child processes"}
+	for id, addr := range t.DirectAddrs() {
+		labels[id+".client"] = addr
+	}
+	return labels
+}
+
+func (t *target) newClient() (*RegisterClient, error) {
+	return NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout)
+}
+
+func (t *target) Run(ctx context.Context, rec *workloads.Recorder) error {
+	clients := make([]workloads.RegisterClient, t.cfg.Concurrency)
+	for i := range clients {
+		c, err := t.newClient()
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		clients[i] = c
+	}
+	keys, err := workloads.RunRegister(ctx, t.cfg, rec, clients)
+	t.keys = keys
+	return err
+}
+
+// Final reads every key the workload used once the cluster has recovered.
+func (t *target) Final(ctx context.Context, rec *workloads.Recorder) error {
+	c, err := t.newClient()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	unread, err := workloads.FinalReads(ctx, t.cfg, rec, c, workloads.FinalProcess, max(t.keys, t.cfg.Keys))
+	if err != nil {
+		return err
+	}
+	if len(unread) > 0 {
+		return fmt.Errorf("%d keys could not be read after the heal: %v", len(unread), unread)
+	}
+	return nil
+}

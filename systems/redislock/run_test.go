@@ -1,0 +1,103 @@
+package redislock_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems"
+	"github.com/faultline/faultline/systems/redislock"
+)
+
+func TestSettingsValidate(t *testing.T) {
+	run := systems.Run{Workload: redislock.WorkloadLock, Time: 10 * time.Second}
+	tests := []struct {
+		name string
+		mod  func(*redislock.Settings, *systems.Run)
+		ok   bool
+	}{
+		{"default", func(*redislock.Settings, *systems.Run) {}, true},
+		{"lease 0", func(s *redislock.Settings, _ *systems.Run) { s.Lease = 0 }, false},
+		{"unknown lock", func(s *redislock.Settings, _ *systems.Run) { s.Kind = "magic" }, false},
+		{"negative think", func(s *redislock.Settings, _ *systems.Run) { s.Think = -time.Second }, false},
+		{"hold longer than the run", func(s *redislock.Settings, _ *systems.Run) { s.Hold = time.Minute }, false},
+		{"external redis with kill", func(s *redislock.Settings, r *systems.Run) { s.Redis = "127.0.0.1:6379"; r.Nemesis = []string{"kill"} }, false},
+		{"external redis with pause", func(s *redislock.Settings, r *systems.Run) {
+			s.Redis = "127.0.0.1:6379"
+			r.Nemesis = []string{"latency", "pause"}
+		}, false},
+		{"external redis with latency", func(s *redislock.Settings, r *systems.Run) {
+			s.Redis = "127.0.0.1:6379"
+			r.Nemesis = []string{"latency"}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, r := redislock.DefaultSettings(), run
+			tt.mod(&s, &r)
+			if tt.ok {
+				assert.NoError(t, s.Validate(r))
+			} else {
+				assert.ErrorIs(t, s.Validate(r), history.ErrBadConfig)
+			}
+		})
+	}
+}
+
+func needRedisServer(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv(redislock.EnvRequireRedis) == "1" {
+			t.Fatalf("redis-server is not on PATH and %s=1", redislock.EnvRequireRedis)
+		}
+		t.Skip("needs a real redis-server on PATH (apt-get install redis-server)")
+	}
+}
+
+// TestRedisLockNaiveFailsAndFencedHolds is issue 5's promise, end to end
+// through the runner on a real redis-server: the seed's lock grants the lock
+// twice under latency above the lease and under a pause of the holder, and
+// the fenced lock's resource stays consistent under the same faults.
+func TestRedisLockNaiveFailsAndFencedHolds(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three 15-second tests")
+	}
+	needRedisServer(t)
+	for _, tc := range []struct {
+		lock, workload string
+		nemesis        []string
+		want           checker.Validity
+	}{
+		{"naive", "lock", []string{"latency"}, checker.Invalid},
+		{"naive", "lock", []string{"pause"}, checker.Invalid},
+		{"fenced", "fenced", []string{"latency", "pause"}, checker.Valid},
+	} {
+		t.Run(tc.lock+"/"+tc.nemesis[0], func(t *testing.T) {
+			cfg := runner.DefaultConfig()
+			cfg.System, cfg.Workload, cfg.Nemesis = "redislock", tc.workload, tc.nemesis
+			settings := redislock.DefaultSettings()
+			settings.Kind = tc.lock
+			cfg.Settings = &settings
+			cfg.Time, cfg.NemesisInterval, cfg.Seed = 15*time.Second, 2*time.Second, 11
+			cfg.Results = t.TempDir()
+			out, err := runner.Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			require.NoError(t, err)
+			require.NotNil(t, out.Summary)
+			assert.Equal(t, tc.want, out.Valid(), "verdict: %s", out.Summary.VerdictLine())
+			if tc.want == checker.Invalid {
+				assert.Contains(t, out.Summary.VerdictLine(), "held twice")
+				assert.Contains(t, out.Summary.VerdictLine(), "fault in force")
+			}
+		})
+	}
+}
