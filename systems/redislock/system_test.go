@@ -2,6 +2,7 @@ package redislock
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,7 +167,9 @@ func TestSystemOnTheMiniredisFallback(t *testing.T) {
 				// The run's end cuts calls short (info, whose error may
 				// say the request was not accepted in time); a refusal by
 				// miniredis (a script it cannot run) would be a fail.
-				if op.Type == history.Fail {
+				// An acquire that ran out of its own time on a loaded
+				// machine is a fail too, and says so.
+				if op.Type == history.Fail && !strings.Contains(op.Error, "deadline exceeded") {
 					assert.NotContains(t, op.Error, "did not accept", "op %d", op.Index)
 				}
 				if op.F == workloads.FWrite && op.Type == history.Ok {
