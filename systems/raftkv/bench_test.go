@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/workloads"
-	"github.com/faultline/faultline/history"
 )
 
 var (
