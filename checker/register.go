@@ -248,7 +248,7 @@ func registerOperation(p Pair, in *regInput, out *regOutput, meta *opMeta) (bool
 		}
 		out.Read, err = parseRegValue(done.Value)
 		if err != nil {
-			return false, fmt.Errorf("%w: op %d: read returned %s: %v", ErrBadHistory, done.Index, done.Value, err)
+			return false, fmt.Errorf("%w: op %d: read returned %s: %w", ErrBadHistory, done.Index, done.Value, err)
 		}
 	case FWrite:
 		var v regValue
@@ -260,7 +260,7 @@ func registerOperation(p Pair, in *regInput, out *regOutput, meta *opMeta) (bool
 	case FCas:
 		in.Arg, in.New, err = parseCas(inv.Value)
 		if err != nil {
-			return false, fmt.Errorf("%w: op %d: cas of %s: %v", ErrBadHistory, inv.Index, inv.Value, err)
+			return false, fmt.Errorf("%w: op %d: cas of %s: %w", ErrBadHistory, inv.Index, inv.Value, err)
 		}
 	default:
 		return false, fmt.Errorf("%w: op %d: f %q is not a register operation (read, write, cas); is this a register history?", ErrBadHistory, inv.Index, inv.F)

@@ -136,7 +136,7 @@ func parseSlow(line []byte, want int64) (Op, error) {
 		if errors.As(err, &syntax) && strings.Contains(syntax.Error(), "after top-level value") {
 			return Op{}, fmt.Errorf("%w: trailing data after the JSON object", ErrMalformed)
 		}
-		return Op{}, fmt.Errorf("%w: not a JSON object: %v", ErrMalformed, err)
+		return Op{}, fmt.Errorf("%w: not a JSON object: %w", ErrMalformed, err)
 	}
 	return r.op(want)
 }

@@ -57,7 +57,7 @@ func Connect(ctx context.Context, url string) (*Net, error) {
 		toxics:  map[toxicRef]struct{}{},
 	}
 	if _, err := call(ctx, n, "asking for its version", n.client.Version); err != nil {
-		return nil, fmt.Errorf("%w: toxiproxy at %s is not reachable: %v; start it or omit --toxiproxy to use the embedded one",
+		return nil, fmt.Errorf("%w: toxiproxy at %s is not reachable: %w; start it, or leave the external Toxiproxy out to use the embedded one",
 			ErrUnreachable, url, err)
 	}
 	return n, nil

@@ -31,7 +31,7 @@ func TestConnectUnreachable(t *testing.T) {
 	ctx := testCtx(t, 10*time.Second)
 	_, err := Connect(ctx, "http://127.0.0.1:1")
 	require.ErrorIs(t, err, ErrUnreachable)
-	assert.Contains(t, err.Error(), "omit --toxiproxy")
+	assert.Contains(t, err.Error(), "use the embedded one")
 }
 
 func TestServerCloseStopsProxies(t *testing.T) {

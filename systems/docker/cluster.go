@@ -59,7 +59,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	}
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return nil, fmt.Errorf("%w: %w", ErrNoDocker, err)
 	}
 	c := &Cluster{cfg: cfg, logger: logger, cli: cli, byID: map[string]*node{}, http: &http.Client{}}
 	if err := c.start(ctx); err != nil {

@@ -21,11 +21,11 @@ func Available(ctx context.Context) (err error) {
 	}()
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return fmt.Errorf("%w: %w", ErrNoDocker, err)
 	}
 	defer cli.Close()
 	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		return fmt.Errorf("%w: %v", ErrNoDocker, err)
+		return fmt.Errorf("%w: %w", ErrNoDocker, err)
 	}
 	return nil
 }

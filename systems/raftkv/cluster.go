@@ -220,7 +220,7 @@ func (c *Cluster) WaitLeader(ctx context.Context) (string, error) {
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("%w: %v", ErrNoLeader, ctx.Err())
+			return "", fmt.Errorf("%w: %w", ErrNoLeader, ctx.Err())
 		case <-t.C:
 		}
 	}

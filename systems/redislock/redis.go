@@ -38,7 +38,7 @@ const EnvRequireRedis = "FAULTLINE_REQUIRE_REDIS"
 
 // Errors of the Redis backends.
 var (
-	ErrNoRedis         = errors.New("redis-server not found on PATH and no --redis ADDR given; install redis-server or pass --redis ADDR")
+	ErrNoRedis         = errors.New("redis-server not found on PATH and no external Redis given; install redis-server or name an external Redis address")
 	ErrUnreachable     = errors.New("redis is unreachable")
 	ErrNoProcessFaults = errors.New("this Redis is not a process the harness started, so it cannot be killed or paused; drop kill and pause from --nemesis")
 	ErrUnknownNode     = errors.New("unknown node")
@@ -89,7 +89,7 @@ func StartRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 	}
 	if cfg.Addr != "" {
 		if err := pingRedis(ctx, cfg.Addr); err != nil {
-			return nil, fmt.Errorf("%w: --redis %s: %v; check the address and that Redis is running", ErrUnreachable, cfg.Addr, err)
+			return nil, fmt.Errorf("%w: %s: %w; check the address and that Redis is running", ErrUnreachable, cfg.Addr, err)
 		}
 		return &Redis{backend: BackendExternal, addr: cfg.Addr, log: log}, nil
 	}
@@ -219,7 +219,7 @@ func pingRedis(ctx context.Context, addr string) error {
 // before it starts anything.
 func CheckReachable(ctx context.Context, addr string) error {
 	if err := pingRedis(ctx, addr); err != nil {
-		return fmt.Errorf("%w: --redis %s: %v; check the address and that Redis is running", ErrUnreachable, addr, err)
+		return fmt.Errorf("%w: %s: %w; check the address and that Redis is running", ErrUnreachable, addr, err)
 	}
 	return nil
 }
