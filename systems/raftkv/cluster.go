@@ -2,7 +2,6 @@ package raftkv
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/faultline/faultline/nemesis"
@@ -32,9 +30,6 @@ type Config struct {
 	StartTimeout time.Duration
 }
 
-// ErrNoLeader is returned when no node claims to lead.
-var ErrNoLeader = errors.New("no leader")
-
 // node is one member of the cluster.
 type node struct {
 	id         string
@@ -44,12 +39,12 @@ type node struct {
 	proc       *proc.Process
 }
 
-// Cluster is a running Raft KV cluster.
+// Cluster is a running Raft KV cluster of child processes.
 type Cluster struct {
-	cfg   Config
-	nodes []*node
-	byID  map[string]*node
-	http  *http.Client
+	statuses // Status, Leader and WaitLeader
+	cfg      Config
+	nodes    []*node
+	byID     map[string]*node
 }
 
 // Start starts the cluster and waits until it has a leader.
@@ -57,14 +52,27 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.StartTimeout == 0 {
 		cfg.StartTimeout = 30 * time.Second
 	}
-	c := &Cluster{cfg: cfg, byID: map[string]*node{}, http: &http.Client{Timeout: time.Second}}
+	c := &Cluster{cfg: cfg, byID: map[string]*node{}}
+	c.statuses = statuses{http: &http.Client{}, timeout: time.Second, ids: c.IDs,
+		addr: func(id string) (string, error) {
+			n, err := c.node(id)
+			if err != nil {
+				return "", err
+			}
+			return n.clientAddr, nil
+		},
+		up: func(id string) bool {
+			n, ok := c.byID[id]
+			return ok && n.proc.Running() && !n.proc.Paused()
+		},
+	}
 	for i := 1; i <= cfg.Nodes; i++ {
 		n := &node{id: fmt.Sprintf("n%d", i)}
 		var err error
-		if n.raftAddr, err = freeAddr(); err != nil {
+		if n.raftAddr, err = freeAddr("127.0.0.1"); err != nil {
 			return nil, err
 		}
-		if n.clientAddr, err = freeAddr(); err != nil {
+		if n.clientAddr, err = freeAddr("127.0.0.1"); err != nil {
 			return nil, err
 		}
 		c.nodes = append(c.nodes, n)
@@ -118,13 +126,14 @@ func (c *Cluster) wire(ctx context.Context) error {
 	return nil
 }
 
-// freeAddr finds a free loopback port. The port is released before the
-// node binds it, so another process could take it in between; on a test
-// machine that race is rare, and a node that cannot bind says so in its log.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// freeAddr finds a free TCP port on ip and returns ip:port. The port is
+// released before the node binds it, so another process could take it in
+// between; on a test machine that race is rare, and a node that cannot bind
+// says so in its log.
+func freeAddr(ip string) (string, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
+		return "", fmt.Errorf("finding a free port on %s: %w", ip, err)
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
@@ -155,75 +164,6 @@ func (c *Cluster) DirectAddrs() map[string]string {
 		out[n.id] = n.clientAddr
 	}
 	return out
-}
-
-// NodeStatus is what a node's /status endpoint says (the fields the harness
-// uses).
-type NodeStatus struct {
-	NodeID       string `json:"node_id"`
-	State        string `json:"state"`
-	CurrentTerm  uint64 `json:"current_term"`
-	Leader       string `json:"leader"`
-	CommitIndex  uint64 `json:"commit_index"`
-	AppliedIndex uint64 `json:"applied_index"`
-}
-
-// Status asks one node for its status, directly (not through a proxy).
-func (c *Cluster) Status(ctx context.Context, id string) (NodeStatus, error) {
-	n, ok := c.byID[id]
-	if !ok {
-		return NodeStatus{}, fmt.Errorf("no node %q", id)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.clientAddr+"/status", nil)
-	if err != nil {
-		return NodeStatus{}, err
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return NodeStatus{}, fmt.Errorf("status of %s: %w", id, err)
-	}
-	defer resp.Body.Close()
-	var st NodeStatus
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-		return NodeStatus{}, fmt.Errorf("status of %s: %w", id, err)
-	}
-	return st, nil
-}
-
-// Leader is the node that claims leadership in the highest term, among the
-// nodes that answer.
-func (c *Cluster) Leader(ctx context.Context) (string, error) {
-	var leaders []NodeStatus
-	for _, n := range c.nodes {
-		if n.proc.Paused() || !n.proc.Running() {
-			continue
-		}
-		st, err := c.Status(ctx, n.id)
-		if err == nil && st.State == "leader" {
-			leaders = append(leaders, st)
-		}
-	}
-	if len(leaders) == 0 {
-		return "", ErrNoLeader
-	}
-	sort.Slice(leaders, func(i, j int) bool { return leaders[i].CurrentTerm > leaders[j].CurrentTerm })
-	return leaders[0].NodeID, nil
-}
-
-// WaitLeader polls until some node leads, or ctx ends.
-func (c *Cluster) WaitLeader(ctx context.Context) (string, error) {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		if id, err := c.Leader(ctx); err == nil {
-			return id, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("%w: %w", ErrNoLeader, ctx.Err())
-		case <-t.C:
-		}
-	}
 }
 
 // Stop stops every node: paused ones are resumed first, then all are asked

@@ -1,10 +1,55 @@
-// Package raftkv starts and faults a cluster of the reference Raft KV store
-// (impl/raftkv) for a run: N `faultline node` child processes on loopback,
-// each with its data directory in the run directory and its log in
-// logs/<node>.log, every directed link — node → node and client → node —
-// through its own Toxiproxy proxy. It knows the leader from the nodes'
-// status endpoints, kills (SIGKILL) and restarts nodes from their data
-// directories, pauses them (SIGSTOP) and resumes them, and stops them all
-// at the end. [RegisterClient] adapts the Raft KV client to the register
-// workload, sorting its errors into definite and indeterminate.
+// Package raftkv is the reference Raft KV store (impl/raftkv) as a system
+// under test: everything the harness knows of it, from its settings and
+// flags ([Settings], the register workload's) to how its nodes start, fail
+// and answer.
+//
+// # Child processes
+//
+// [Start] runs a [Cluster] for a run: N `faultline node` child processes on
+// loopback, each with its data directory in the run directory and its log
+// in logs/<node>.log, every directed link — node → node and client → node —
+// through its own Toxiproxy proxy. Node faults are real: Kill is SIGKILL and
+// Restart starts the node again from its data directory, Pause is SIGSTOP
+// and Resume SIGCONT (through systems/proc). [RegisterClient] adapts the
+// Raft KV client to the register workload, sorting its errors into definite
+// and indeterminate.
+//
+// # Containers
+//
+// [StartDocker] runs a [DockerCluster]: one `faultline node` per container,
+// from an image built with the repository's Dockerfile
+// (scripts/docker-build.sh; the default image is faultline:local), on a
+// user-defined bridge network on which the nodes reach each other by name
+// (n1, n2, …, Raft traffic on port 7000). Each node's client port (8000:
+// the client API, /status and /metrics) is published on a fixed free port of
+// 127.0.0.1 chosen at start, so that ClientAddrs stay valid across Kill and
+// Restart. Its node faults are Docker's own: Kill is `docker kill` (SIGKILL
+// to the node), Restart starts the same container again, so the node
+// recovers from the data its killed process left in the container, and
+// Pause and Resume freeze and thaw the container's cgroup. It is not yet
+// reachable from `faultline run` (`--runtime docker` is issue 10's).
+//
+// The containers are managed with testcontainers-go against whatever
+// Docker engine the environment points at (DOCKER_HOST,
+// ~/.testcontainers.properties). Where no registry can be reached, set
+// TESTCONTAINERS_RYUK_DISABLED=true: Ryuk, the reaper testcontainers starts
+// by default, is an image that would have to be pulled; without it,
+// leftovers of a killed run carry the label org.testcontainers=true. The
+// harness must reach the published ports on the engine's host: true for a
+// local engine, not for a remote DOCKER_HOST.
+//
+// # One way to find the leader
+//
+// Both clusters embed the same status poller: Status asks a node's
+// /status directly (never through a proxy), Leader is the claim of the
+// highest term among the nodes that run and are not paused, and WaitLeader
+// polls it. Both satisfy nemesis.Processes and nemesis.LeaderFinder.
+//
+// The container test builds the static binary and the image (or uses the
+// image named by FAULTLINE_DOCKER_IMAGE), starts three nodes, and checks
+// that a write acknowledged before the leader's container is killed is
+// still read after the other two elect a new leader, that the killed node
+// catches up after a restart, and that writes commit while a follower is
+// paused. It skips when no Docker engine answers or with -short, and fails
+// instead when FAULTLINE_REQUIRE_DOCKER=1.
 package raftkv

@@ -12,7 +12,7 @@ var _ nemesis.Processes = (*Cluster)(nil)
 func (c *Cluster) node(id string) (*node, error) {
 	n, ok := c.byID[id]
 	if !ok {
-		return nil, fmt.Errorf("no node %q", id)
+		return nil, fmt.Errorf("%w %q: the cluster has %v", ErrUnknownNode, id, c.IDs())
 	}
 	return n, nil
 }

@@ -1,4 +1,4 @@
-package docker
+package raftkv
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func requireDocker(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	err := Available(ctx)
+	err := DockerAvailable(ctx)
 	if err == nil {
 		return
 	}
@@ -120,7 +120,7 @@ func (l testcontainersLog) Printf(format string, args ...any) { l.t.Logf(format,
 
 // dumpLogsOnFailure writes every node's log to the test's output when the
 // test failed, before the containers are removed.
-func dumpLogsOnFailure(t *testing.T, c *Cluster) {
+func dumpLogsOnFailure(t *testing.T, c *DockerCluster) {
 	if !t.Failed() {
 		return
 	}

@@ -1,4 +1,4 @@
-package docker
+package raftkv
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 	"github.com/faultline/faultline/nemesis"
 )
 
-var _ nemesis.Processes = (*Cluster)(nil)
+var _ nemesis.Processes = (*DockerCluster)(nil)
 
 // Kill sends SIGKILL to node id (`docker kill`), paused or not: the node
 // loses whatever it had not written to its data directory, which stays in
 // the container. A node that is down already is left alone.
-func (c *Cluster) Kill(ctx context.Context, id string) error {
+func (c *DockerCluster) Kill(ctx context.Context, id string) error {
 	n, err := c.node(id)
 	if err != nil {
 		return err
@@ -32,7 +32,7 @@ func (c *Cluster) Kill(ctx context.Context, id string) error {
 // Restart starts the container of a killed node again, so that the node
 // recovers from its data directory, and waits until it answers /status. A
 // running node is left alone.
-func (c *Cluster) Restart(ctx context.Context, id string) error {
+func (c *DockerCluster) Restart(ctx context.Context, id string) error {
 	n, err := c.node(id)
 	if err != nil {
 		return err
@@ -44,12 +44,12 @@ func (c *Cluster) Restart(ctx context.Context, id string) error {
 		return fmt.Errorf("restarting the container of node %s: %w", id, err)
 	}
 	c.setState(n, true, false)
-	return c.waitAnswers(ctx, n)
+	return c.waitAnswers(ctx, n.id, c.cfg.StartTimeout)
 }
 
 // Pause freezes every process of node id's container (`docker pause`, the
 // cgroup freezer): the node neither runs nor notices, like SIGSTOP.
-func (c *Cluster) Pause(ctx context.Context, id string) error {
+func (c *DockerCluster) Pause(ctx context.Context, id string) error {
 	n, err := c.node(id)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (c *Cluster) Pause(ctx context.Context, id string) error {
 }
 
 // Resume thaws a paused node.
-func (c *Cluster) Resume(ctx context.Context, id string) error {
+func (c *DockerCluster) Resume(ctx context.Context, id string) error {
 	n, err := c.node(id)
 	if err != nil {
 		return err
@@ -81,25 +81,25 @@ func (c *Cluster) Resume(ctx context.Context, id string) error {
 }
 
 // isUp reports whether n runs and is not paused: whether it can answer.
-func (c *Cluster) isUp(n *node) bool {
+func (c *DockerCluster) isUp(n *dockerNode) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return n.running && !n.paused
 }
 
-func (c *Cluster) isRunning(n *node) bool {
+func (c *DockerCluster) isRunning(n *dockerNode) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return n.running
 }
 
-func (c *Cluster) isPaused(n *node) bool {
+func (c *DockerCluster) isPaused(n *dockerNode) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return n.paused
 }
 
-func (c *Cluster) setState(n *node, running, paused bool) {
+func (c *DockerCluster) setState(n *dockerNode, running, paused bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n.running, n.paused = running, paused

@@ -1,4 +1,4 @@
-package docker
+package raftkv
 
 import (
 	"context"
@@ -12,21 +12,21 @@ import (
 	"github.com/faultline/faultline/impl/raftkv"
 )
 
-// TestClusterSurvivesLeaderLoss runs three nodes in containers, writes a
+// TestDockerClusterSurvivesLeaderLoss runs three nodes in containers, writes a
 // key, kills the leader's container and checks that the two others elect a
 // new leader that still serves the acknowledged write and takes new ones;
 // then restarts the old leader and checks that it catches up from its data
 // directory, and pauses a follower without stopping the cluster.
-func TestClusterSurvivesLeaderLoss(t *testing.T) {
+func TestDockerClusterSurvivesLeaderLoss(t *testing.T) {
 	requireDocker(t)
 	image := buildImage(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 
-	cfg := DefaultConfig()
+	cfg := DefaultDockerConfig()
 	cfg.Image = image
 	cfg.Logger = testLogger(t)
-	c, err := Start(ctx, cfg)
+	c, err := StartDocker(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		dumpLogsOnFailure(t, c)
@@ -68,7 +68,7 @@ func TestClusterSurvivesLeaderLoss(t *testing.T) {
 	requireRead(ctx, t, kv, key, 44)
 }
 
-func newClient(t *testing.T, c *Cluster) *raftkv.Client {
+func newClient(t *testing.T, c *DockerCluster) *raftkv.Client {
 	cfg := raftkv.DefaultClientConfig()
 	cfg.Nodes = c.ClientAddrs()
 	kv, err := raftkv.NewClient(cfg)
@@ -125,7 +125,7 @@ func requireRead(ctx context.Context, t *testing.T, kv *raftkv.Client, key strin
 }
 
 // waitNewLeader polls until a node other than old leads.
-func waitNewLeader(ctx context.Context, t *testing.T, c *Cluster, old string) string {
+func waitNewLeader(ctx context.Context, t *testing.T, c *DockerCluster, old string) string {
 	t.Helper()
 	var id string
 	require.Eventually(t, func() bool {
@@ -138,7 +138,7 @@ func waitNewLeader(ctx context.Context, t *testing.T, c *Cluster, old string) st
 
 // waitCaughtUp polls until node id has applied everything the leader had
 // committed when the wait began.
-func waitCaughtUp(ctx context.Context, t *testing.T, c *Cluster, id, leader string) {
+func waitCaughtUp(ctx context.Context, t *testing.T, c *DockerCluster, id, leader string) {
 	t.Helper()
 	st, err := c.Status(ctx, leader)
 	require.NoError(t, err)
