@@ -39,6 +39,6 @@
 //
 // go-redis (github.com/redis/go-redis/v9) is the maintained Redis client of
 // the Go ecosystem; its Script type sends EVALSHA and falls back to EVAL.
-// The subpackage redisserver runs a real redis-server for tests and for the
-// harness.
+// The tests run a real redis-server with systems/redislock/redisserver, the
+// harness's launcher; nothing else in this package imports the harness.
 package redislock

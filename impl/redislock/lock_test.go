@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/faultline/faultline/impl/redislock/redisserver"
+	"github.com/faultline/faultline/systems/redislock/redisserver"
 )
 
 // held is what both lease types share.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/faultline/faultline/impl/redislock/redisserver"
+	"github.com/faultline/faultline/systems/redislock/redisserver"
 )
 
 // startRedis runs a throwaway redis-server for one test. It skips when

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"sync"
@@ -14,13 +15,23 @@ import (
 // ErrNotRunning is returned for a signal to a process that is not running.
 var ErrNotRunning = errors.New("process is not running")
 
+// killWait bounds how long Kill waits for a killed process to be reaped, even
+// when the caller's context has no deadline: a process stuck in the kernel
+// must not hang the harness.
+const killWait = 10 * time.Second
+
+// outputWait bounds how long reaping waits for Output to be copied after the
+// process has exited, in case a grandchild still holds its stdout.
+const outputWait = time.Second
+
 // Process is a child process that can be started again after it stops.
 type Process struct {
 	Name    string
 	Path    string
 	Args    []string
-	Env     []string // extra environment, added to the harness's own
-	LogPath string   // stdout and stderr are appended here
+	Env     []string  // extra environment, added to the harness's own
+	LogPath string    // stdout and stderr are appended here
+	Output  io.Writer // stdout and stderr when LogPath is empty; nil discards
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -35,26 +46,40 @@ func (p *Process) Start() error {
 	if p.runningLocked() {
 		return fmt.Errorf("starting %s: already running as pid %d", p.Name, p.cmd.Process.Pid)
 	}
-	log, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	out, closeOut, err := p.output()
 	if err != nil {
-		return fmt.Errorf("opening the log of %s: %w", p.Name, err)
+		return err
 	}
 	cmd := exec.Command(p.Path, p.Args...)
-	cmd.Stdout, cmd.Stderr = log, log
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), p.Env...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	cmd.SysProcAttr = procAttr()
+	cmd.WaitDelay = outputWait
 	if err := cmd.Start(); err != nil {
-		log.Close()
+		closeOut()
 		return fmt.Errorf("starting %s (%s): %w", p.Name, p.Path, err)
 	}
 	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		log.Close()
+		closeOut()
 		close(done)
 	}()
 	p.cmd, p.done, p.paused = cmd, done, false
 	return nil
+}
+
+// output is where the child's stdout and stderr go: the file at LogPath,
+// opened for appending, else Output. A nil writer makes exec discard them.
+func (p *Process) output() (io.Writer, func(), error) {
+	if p.LogPath == "" {
+		return p.Output, func() {}, nil
+	}
+	log, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening the log of %s: %w", p.Name, err)
+	}
+	return log, func() { _ = log.Close() }, nil
 }
 
 func (p *Process) runningLocked() bool {
@@ -125,8 +150,9 @@ func (p *Process) Resume() error {
 	return nil
 }
 
-// Kill kills the process with SIGKILL and waits until it is gone (or ctx
-// ends). A paused process is resumed first, so that it dies at once.
+// Kill kills the process with SIGKILL and waits until it is gone, or ctx
+// ends, or at most ten seconds. A paused process is resumed first, so that
+// it dies at once.
 func (p *Process) Kill(ctx context.Context) error {
 	p.mu.Lock()
 	if p.paused {
@@ -139,12 +165,15 @@ func (p *Process) Kill(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, killWait)
+	defer cancel()
 	return waitDone(ctx, done, p.Name)
 }
 
 // Stop asks the process to terminate with SIGTERM, and kills it if it has
-// not exited by ctx's deadline. Stopping a process that is not running is a
-// no-op.
+// not exited within five seconds or by ctx's deadline, whichever is sooner.
+// The kill is sent even when ctx has ended, and its wait is bounded as in
+// Kill. Stopping a process that is not running is a no-op.
 func (p *Process) Stop(ctx context.Context) error {
 	p.mu.Lock()
 	if !p.runningLocked() {
@@ -163,7 +192,11 @@ func (p *Process) Stop(ctx context.Context) error {
 	if waitDone(grace, done, p.Name) == nil {
 		return nil
 	}
-	return p.Kill(context.WithoutCancel(ctx))
+	err := p.Kill(context.WithoutCancel(ctx))
+	if errors.Is(err, ErrNotRunning) {
+		return nil // it exited just after the grace period
+	}
+	return err
 }
 
 func waitDone(ctx context.Context, done <-chan struct{}, name string) error {

@@ -1,6 +1,7 @@
 package proc
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -62,4 +63,29 @@ func TestPauseResumeKillRestart(t *testing.T) {
 	}, 5*time.Second, 10*time.Millisecond, "the log is appended across restarts")
 	require.NoError(t, p.Stop(ctx))
 	assert.False(t, p.Running())
+}
+
+func TestOutputWithoutLogPath(t *testing.T) {
+	tests := []struct {
+		name string
+		out  *bytes.Buffer // nil: Output is left nil and the output discarded
+	}{
+		{"to the writer", &bytes.Buffer{}},
+		{"nil discards", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Process{Name: "echo", Path: "/bin/sh", Args: []string{"-c", "echo out; echo err >&2"}}
+			if tt.out != nil {
+				p.Output = tt.out
+			}
+			require.NoError(t, p.Start())
+			t.Cleanup(func() { _ = p.Kill(context.Background()) })
+			require.Eventually(t, func() bool { return !p.Running() }, 5*time.Second, 10*time.Millisecond)
+			if tt.out != nil {
+				// Running turns false only once the output has been copied.
+				assert.Equal(t, "out\nerr\n", tt.out.String())
+			}
+		})
+	}
 }

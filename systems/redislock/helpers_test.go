@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faultline/faultline/history"
-	"github.com/faultline/faultline/impl/redislock/redisserver"
+	"github.com/faultline/faultline/systems/redislock/redisserver"
 	"github.com/faultline/faultline/workloads"
 )
 

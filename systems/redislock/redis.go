@@ -11,7 +11,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"github.com/faultline/faultline/impl/redislock/redisserver"
+	"github.com/faultline/faultline/systems/redislock/redisserver"
 )
 
 // Backend says which Redis a run talks to.
@@ -151,7 +151,7 @@ func (r *Redis) check(node string) error {
 
 // Kill crashes the server: SIGKILL for redis-server. Without persistence,
 // every key — the locks and the fencing counters — is lost.
-func (r *Redis) Kill(_ context.Context, node string) error {
+func (r *Redis) Kill(ctx context.Context, node string) error {
 	if err := r.check(node); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func (r *Redis) Kill(_ context.Context, node string) error {
 		r.faults.kill()
 		return nil
 	}
-	return r.server.Crash()
+	return r.server.Crash(ctx)
 }
 
 // Restart starts a killed server again on the same port.

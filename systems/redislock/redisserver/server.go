@@ -11,16 +11,19 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/faultline/faultline/systems/proc"
 )
 
 // ErrNotFound means no redis-server binary could be found.
 var ErrNotFound = errors.New("redis-server not found on PATH; install it (apt-get install redis-server) or pass the address of a running Redis")
 
 // ErrNotRunning is returned by the faults when the server is not running.
-var ErrNotRunning = errors.New("redis-server is not running")
+var ErrNotRunning = proc.ErrNotRunning
+
+// stopTimeout bounds Stop, which has no context of its own.
+const stopTimeout = 10 * time.Second
 
 // Config says how to run the server.
 type Config struct {
@@ -68,18 +71,14 @@ func Available(binary string) bool {
 	return err == nil
 }
 
-// Server is a running (or paused, or killed) redis-server.
+// Server is a running (or paused, or killed) redis-server. The process
+// itself — signals, the paused state, waiting for exit — is a proc.Process.
 type Server struct {
 	cfg     Config
-	path    string
 	port    int
 	tempDir bool
 	log     *slog.Logger
-
-	mu     sync.Mutex
-	cmd    *exec.Cmd
-	done   chan struct{} // closed when cmd has exited
-	paused bool
+	proc    *proc.Process
 }
 
 // Start launches redis-server and waits until it answers PING.
@@ -91,38 +90,54 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (looked for %q: %v)", ErrNotFound, cfg.Binary, err)
 	}
-	s := &Server{cfg: cfg, path: path, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger,
+		proc: &proc.Process{Name: "redis-server", Path: path, Output: cfg.Output}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.cfg.Dir == "" {
-		dir, err := os.MkdirTemp("", "faultline-redis-*")
-		if err != nil {
-			return nil, fmt.Errorf("making redis-server directory: %w", err)
-		}
-		s.cfg.Dir, s.tempDir = dir, true
-	} else if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("making redis-server directory: %w", err)
+	if err := s.makeDir(); err != nil {
+		return nil, err
 	}
-	// A port picked free may be taken by someone else before redis-server
-	// binds it; try a few.
-	for attempt := 0; ; attempt++ {
-		s.port = cfg.Port
-		if s.port == 0 {
-			if s.port, err = freePort(); err != nil {
-				return nil, err
-			}
-		}
-		err = s.launch(ctx)
-		if err == nil || cfg.Port != 0 || attempt == 2 || ctx.Err() != nil {
-			break
-		}
-	}
-	if err != nil {
+	if err := s.launchOnFreePort(ctx); err != nil {
 		s.cleanup()
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *Server) makeDir() error {
+	if s.cfg.Dir != "" {
+		if err := os.MkdirAll(s.cfg.Dir, 0o755); err != nil {
+			return fmt.Errorf("making redis-server directory: %w", err)
+		}
+		return nil
+	}
+	dir, err := os.MkdirTemp("", "faultline-redis-*")
+	if err != nil {
+		return fmt.Errorf("making redis-server directory: %w", err)
+	}
+	s.cfg.Dir, s.tempDir = dir, true
+	return nil
+}
+
+// launchOnFreePort launches on cfg.Port, or on a port picked free. A port
+// picked free may be taken by someone else before redis-server binds it, so
+// that is tried three times.
+func (s *Server) launchOnFreePort(ctx context.Context) error {
+	for attempt := 0; ; attempt++ {
+		s.port = s.cfg.Port
+		if s.port == 0 {
+			var err error
+			if s.port, err = freePort(); err != nil {
+				return err
+			}
+		}
+		s.proc.Args = s.args()
+		err := s.launch(ctx)
+		if err == nil || s.cfg.Port != 0 || attempt == 2 || ctx.Err() != nil {
+			return err
+		}
+	}
 }
 
 // Addr is host:port of the server.
@@ -138,30 +153,21 @@ func (s *Server) args() []string {
 
 // launch starts the process and waits for PING.
 func (s *Server) launch(ctx context.Context) error {
-	cmd := exec.Command(s.path, s.args()...)
-	cmd.Stdout, cmd.Stderr = s.cfg.Output, s.cfg.Output
-	cmd.SysProcAttr = procAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", s.path, err)
+	if err := s.proc.Start(); err != nil {
+		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.mu.Lock()
-	s.cmd, s.done, s.paused = cmd, done, false
-	s.mu.Unlock()
-
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.StartTimeout)
 	defer cancel()
-	if err := waitReady(ctx, s.Addr(), done); err != nil {
-		s.kill()
+	if err := waitReady(ctx, s.Addr(), s.proc.Running); err != nil {
+		_ = s.proc.Kill(context.WithoutCancel(ctx))
 		return fmt.Errorf("redis-server on %s did not answer PING: %w", s.Addr(), err)
 	}
-	s.log.Info("redis-server started", "addr", s.Addr(), "pid", cmd.Process.Pid)
+	s.log.Info("redis-server started", "addr", s.Addr(), "pid", s.proc.PID())
 	return nil
 }
 
 // waitReady polls PING until it answers, the process exits or ctx ends.
-func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
+func waitReady(ctx context.Context, addr string, running func() bool) error {
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -169,9 +175,10 @@ func waitReady(ctx context.Context, addr string, exited <-chan struct{}) error {
 		if err == nil {
 			return nil
 		}
-		select {
-		case <-exited:
+		if !running() {
 			return errors.New("the process exited (is the port taken?)")
+		}
+		select {
 		case <-ctx.Done():
 			return fmt.Errorf("%w (last error: %v)", ctx.Err(), err)
 		case <-tick.C:
@@ -212,116 +219,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// signal sends sig to the running process.
-func (s *Server) signal(sig syscall.Signal) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil || exited(s.done) {
-		return ErrNotRunning
-	}
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		return fmt.Errorf("sending %v to redis-server: %w", sig, err)
-	}
-	return nil
-}
-
-// Pause stops the process with SIGSTOP: it keeps its connections open but
-// answers nothing, as in a long GC pause or a stalled VM.
-func (s *Server) Pause() error {
-	if err := s.signal(syscall.SIGSTOP); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.paused = true
-	s.mu.Unlock()
-	return nil
-}
-
-// Resume continues a paused process with SIGCONT.
-func (s *Server) Resume() error {
-	if err := s.signal(syscall.SIGCONT); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.paused = false
-	s.mu.Unlock()
-	return nil
-}
-
-// Crash kills the process with SIGKILL and waits until it is gone, without
-// restarting it.
-func (s *Server) Crash() error {
-	if err := s.signal(syscall.SIGKILL); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	done := s.done
-	s.mu.Unlock()
-	<-done
-	s.log.Info("redis-server killed", "addr", s.Addr())
-	return nil
-}
-
-// Restart starts the process again on the same port after a Crash.
-func (s *Server) Restart(ctx context.Context) error {
-	s.mu.Lock()
-	running := s.cmd != nil && !exited(s.done)
-	s.mu.Unlock()
-	if running {
-		return errors.New("redis-server is still running; Crash it first")
-	}
-	return s.launch(ctx)
-}
-
-// Kill is Crash then Restart: the server comes back on the same address with
-// no keys (unless Persistence is on).
-func (s *Server) Kill(ctx context.Context) error {
-	if err := s.Crash(); err != nil {
-		return err
-	}
-	return s.Restart(ctx)
-}
-
-// Stop ends the process (resuming it first if paused) and removes a
-// temporary directory. It is safe to call more than once.
-func (s *Server) Stop() error {
-	s.kill()
-	s.cleanup()
-	return nil
-}
-
-func (s *Server) kill() {
-	s.mu.Lock()
-	cmd, done := s.cmd, s.done
-	s.mu.Unlock()
-	if cmd == nil || exited(done) {
-		return
-	}
-	_ = cmd.Process.Signal(syscall.SIGKILL)
-	<-done
-	s.log.Info("redis-server stopped", "addr", s.Addr())
-}
-
-func (s *Server) cleanup() {
-	if s.tempDir {
-		_ = os.RemoveAll(s.cfg.Dir)
-	}
-}
-
-func exited(done chan struct{}) bool {
-	select {
-	case <-done:
-		return true
-	default:
-		return false
-	}
-}
-
-// Paused reports whether the server is stopped by Pause.
-func (s *Server) Paused() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.paused
 }
