@@ -105,6 +105,19 @@ type NemesisTuner interface {
 	TuneNemesis(nc *nemesis.Config, run Run)
 }
 
+// BugCatalog is an optional ability of a System: the deliberate bugs it
+// can be switched into (its settings' "bugs", --bug on `faultline run`),
+// so that a harness can prove it catches each. None is ever on by default.
+type BugCatalog interface {
+	Bugs() []Bug
+}
+
+// Bug is one entry of a system's bug catalog.
+type Bug struct {
+	Name string // what --bug selects
+	Does string // what it breaks, in one line
+}
+
 // Preflighter is an optional ability of Settings: checks of outside
 // resources (an external server's address) made before the run directory
 // exists, so that bad input leaves nothing behind.

@@ -43,11 +43,25 @@ type RegisterSettings struct {
 	// workers move on to fresh ones (Jepsen's independent keys); 0 for no
 	// limit.
 	OpsPerKey int `json:"ops_per_key"`
+	// ClientRouting is how a multi-node system's clients pick the node
+	// they call: "bound" (each worker bound to one node, worker i to node
+	// i mod N, Jepsen style: reads always go to the bound node first, so a
+	// node that answers reads itself is exercised), "leader" (the last
+	// known leader first) or "random" (any node per call).
+	ClientRouting string `json:"client_routing,omitempty"`
 }
 
-// DefaultRegisterSettings: eight keys at a time, 300 operations each.
+// The client routings.
+const (
+	RouteBound  = "bound"
+	RouteLeader = "leader"
+	RouteRandom = "random"
+)
+
+// DefaultRegisterSettings: eight keys at a time, 300 operations each,
+// clients bound to nodes.
 func DefaultRegisterSettings() RegisterSettings {
-	return RegisterSettings{Keys: 8, OpsPerKey: 300}
+	return RegisterSettings{Keys: 8, OpsPerKey: 300, ClientRouting: RouteBound}
 }
 
 // Validate reports the first setting that cannot work.
@@ -57,6 +71,8 @@ func (s RegisterSettings) Validate() error {
 		return fmt.Errorf("%w: keys must be at least 1, got %d", history.ErrBadConfig, s.Keys)
 	case s.OpsPerKey < 0:
 		return fmt.Errorf("%w: ops_per_key must not be negative, got %d", history.ErrBadConfig, s.OpsPerKey)
+	case s.ClientRouting != RouteBound && s.ClientRouting != RouteLeader && s.ClientRouting != RouteRandom:
+		return fmt.Errorf("%w: client_routing must be %s, %s or %s, got %q", history.ErrBadConfig, RouteBound, RouteLeader, RouteRandom, s.ClientRouting)
 	}
 	return nil
 }

@@ -267,3 +267,28 @@ func TestEveryProcessAndNetworkFaultHeals(t *testing.T) {
 	}
 	assert.Empty(t, nodeProcesses(t, dir), "nodes outlived the run")
 }
+
+// TestStaleReadBugIsCaught proves the harness catches the most classic bug
+// there is: nodes that answer reads from their own state. With clients
+// bound to every node (the default routing), a follower's read of an old
+// value is in the history, and the run must end INVALID.
+func TestStaleReadBugIsCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an 8-second run of a real cluster")
+	}
+	cmd, results, out := startRun(t, "--bug", "stale-read", "--time", "8s", "--nemesis", "partition,pause",
+		"--nemesis-interval", "2s", "--seed", "3")
+	code := exitCode(t, cmd, 3*time.Minute)
+	require.Equal(t, 1, code, "a node that serves stale reads must make the run INVALID; output:\n%s", out)
+	assert.Contains(t, out.String(), "INVALID: linearizability")
+	b, err := os.ReadFile(filepath.Join(runDir(t, results), "run.json"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"stale-read"`, "run.json must record the bug the run was started with")
+	assert.Contains(t, string(b), `"client_routing": "bound"`)
+}
+
+func TestUnknownBugIsBadInput(t *testing.T) {
+	code, _, stderr := cli(t, "run", "--bug", "no-such-bug", "--results", t.TempDir())
+	assert.Equal(t, 254, code)
+	assert.Contains(t, stderr, "stale-read", "the error must name the bugs there are")
+}

@@ -62,6 +62,7 @@ func newNodeCmd() *cobra.Command {
 	f.IntVar(&cfg.HeartbeatTicks, "heartbeat-ticks", cfg.HeartbeatTicks, "leader heartbeat interval in ticks")
 	f.Uint64Var(&cfg.SnapshotEntries, "snapshot-entries", cfg.SnapshotEntries, "applied entries between snapshots")
 	f.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound of one client request on the node")
+	f.Var(bugFlag{&cfg.Bugs}, "bug", "run with a deliberate bug of the catalog, to test a harness (repeatable; see `faultline list`)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug events too")
 	return cmd
 }
@@ -81,3 +82,28 @@ func parsePeers(flags []string) (map[string]string, error) {
 	}
 	return peers, nil
 }
+
+// bugFlag is a repeatable --bug NAME that accepts only the catalog's names.
+type bugFlag struct{ bugs *[]raftkv.Bug }
+
+func (f bugFlag) String() string {
+	if f.bugs == nil {
+		return ""
+	}
+	names := make([]string, len(*f.bugs))
+	for i, b := range *f.bugs {
+		names[i] = string(b)
+	}
+	return strings.Join(names, ",")
+}
+
+func (f bugFlag) Set(s string) error {
+	b, err := raftkv.ParseBug(s)
+	if err != nil {
+		return err
+	}
+	*f.bugs = append(*f.bugs, b)
+	return nil
+}
+
+func (bugFlag) Type() string { return "name" }

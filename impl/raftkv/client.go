@@ -30,6 +30,14 @@ type ClientConfig struct {
 	// RoundBackoff is the pause after every node was tried without finding
 	// a leader (an election is probably under way).
 	RoundBackoff time.Duration
+	// Routing says which node a call goes to first: the last known leader
+	// (RouteLeader, the default), Home (RouteBound: a client bound to one
+	// node, as Jepsen binds its clients), or any node at random
+	// (RouteRandom). A "not leader" answer is followed to the leader in
+	// every mode.
+	Routing Routing
+	// Home is the node of a bound client.
+	Home string
 	// SessionID identifies the client's session for exactly-once writes;
 	// 0 picks a random one.
 	SessionID uint64
@@ -37,7 +45,7 @@ type ClientConfig struct {
 
 // DefaultClientConfig returns the defaults; Nodes is left to the caller.
 func DefaultClientConfig() ClientConfig {
-	return ClientConfig{Timeout: 5 * time.Second, DialTimeout: time.Second, RoundBackoff: 20 * time.Millisecond}
+	return ClientConfig{Routing: RouteLeader, Timeout: 5 * time.Second, DialTimeout: time.Second, RoundBackoff: 20 * time.Millisecond}
 }
 
 // Validate reports the first problem with c, wrapping ErrInvalidConfig.
@@ -50,6 +58,15 @@ func (c ClientConfig) Validate() error {
 	case c.RoundBackoff < 0:
 		return fmt.Errorf("%w: RoundBackoff must be >= 0", ErrInvalidConfig)
 	}
+	switch c.Routing {
+	case "", RouteLeader, RouteRandom:
+	case RouteBound:
+		if _, ok := c.Nodes[c.Home]; !ok {
+			return fmt.Errorf("%w: a bound client's Home %q is not one of its nodes", ErrInvalidConfig, c.Home)
+		}
+	default:
+		return fmt.Errorf("%w: unknown Routing %q (want %s, %s or %s)", ErrInvalidConfig, c.Routing, RouteBound, RouteLeader, RouteRandom)
+	}
 	for id, addr := range c.Nodes {
 		if id == "" || addr == "" {
 			return fmt.Errorf("%w: node %q=%q: both id and address are required", ErrInvalidConfig, id, addr)
@@ -57,6 +74,16 @@ func (c ClientConfig) Validate() error {
 	}
 	return nil
 }
+
+// Routing is how a client picks the node a call goes to first.
+type Routing string
+
+// The routings.
+const (
+	RouteLeader Routing = "leader"
+	RouteBound  Routing = "bound"
+	RouteRandom Routing = "random"
+)
 
 // maxPending bounds the indeterminate requests a client keeps retryable;
 // beyond it the oldest is acknowledged (its retry then fails as expired).
@@ -189,6 +216,12 @@ func (c *Client) ack() uint64 {
 func (c *Client) attempt(ctx context.Context, req Request) (Result, error) {
 	c.mu.Lock()
 	target := c.leader
+	switch c.cfg.Routing {
+	case RouteBound:
+		target = c.cfg.Home
+	case RouteRandom:
+		target = c.ids[rand.IntN(len(c.ids))]
+	}
 	c.mu.Unlock()
 	if target == "" {
 		target = c.ids[0]

@@ -47,6 +47,10 @@ type Config struct {
 	// set no earlier deadline.
 	RequestTimeout time.Duration
 
+	// Bugs are deliberate defects from the catalog (see Bug); none by
+	// default. Only a test of a test harness wants any.
+	Bugs []Bug
+
 	// Transport tuning.
 	DialTimeout time.Duration
 	IOTimeout   time.Duration
@@ -111,6 +115,11 @@ func (c *Config) Validate() error {
 		return fail("SendQueue must be > 0, got %d", c.SendQueue)
 	case c.MinBackoff <= 0 || c.MaxBackoff < c.MinBackoff:
 		return fail("need 0 < MinBackoff <= MaxBackoff, got %v and %v", c.MinBackoff, c.MaxBackoff)
+	}
+	for _, b := range c.Bugs {
+		if _, err := ParseBug(string(b)); err != nil {
+			return err
+		}
 	}
 	for id, addr := range c.Peers {
 		switch {

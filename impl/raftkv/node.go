@@ -185,6 +185,9 @@ func (n *Node) Start(ctx context.Context) {
 			}
 		}()
 		n.logger.Info("node started", "raft_addr", n.RaftAddr(), "client_addr", n.ClientAddr(), "peers", n.cfg.Peers)
+		if len(n.cfg.Bugs) > 0 {
+			n.logger.Warn("node runs with deliberate bugs", "bugs", n.cfg.Bugs)
+		}
 	})
 }
 

@@ -25,6 +25,7 @@ type Status struct {
 	Keys          int                   `json:"keys"`
 	Sessions      int                   `json:"sessions"`
 	Progress      map[string]PeerStatus `json:"progress,omitempty"` // leader only
+	Bugs          []Bug                 `json:"bugs,omitempty"`     // deliberate defects it runs with
 }
 
 // PeerStatus is the leader's view of one member.
@@ -65,7 +66,7 @@ func (n *Node) status() Status {
 		NodeID: st.ID, State: st.State.String(), CurrentTerm: st.Term, VotedFor: st.Vote, Leader: st.Lead,
 		CommitIndex: st.Commit, AppliedIndex: n.applied,
 		FirstIndex: st.Log.FirstIndex, LastIndex: st.Log.LastIndex, LastTerm: st.Log.LastTerm, LogLength: length,
-		SnapshotIndex: n.snapIndex, Keys: len(n.kv.Data), Sessions: len(n.kv.Sessions), Progress: peerStatus(st.Progress),
+		SnapshotIndex: n.snapIndex, Keys: len(n.kv.Data), Sessions: len(n.kv.Sessions), Progress: peerStatus(st.Progress), Bugs: n.cfg.Bugs,
 	}
 }
 

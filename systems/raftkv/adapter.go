@@ -10,6 +10,7 @@ import (
 
 	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/impl/raftkv"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/workloads"
@@ -25,9 +26,12 @@ var (
 	_ systems.NemesisTuner = (*Settings)(nil)
 )
 
-// Settings are the Raft KV system's settings: the register workload's.
+// Settings are the Raft KV system's settings: the register workload's,
+// and the deliberate bugs of impl/raftkv's catalog the nodes run with
+// (none by default).
 type Settings struct {
 	workloads.RegisterSettings
+	Bugs []string `json:"bugs,omitempty"`
 }
 
 // DefaultSettings are the register workload's defaults.
@@ -36,10 +40,29 @@ func DefaultSettings() Settings {
 }
 
 // AddFlags binds --keys and --ops-per-key.
-func (s *Settings) AddFlags(fs *pflag.FlagSet) { systems.AddRegisterFlags(fs, &s.RegisterSettings) }
+func (s *Settings) AddFlags(fs *pflag.FlagSet) {
+	systems.AddRegisterFlags(fs, &s.RegisterSettings)
+	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
+}
 
 // Validate reports the first setting that cannot work.
-func (s *Settings) Validate(systems.Run) error { return s.RegisterSettings.Validate() }
+func (s *Settings) Validate(systems.Run) error {
+	for _, b := range s.Bugs {
+		if err := systems.CheckBug(b, Adapter{}.Bugs()); err != nil {
+			return err
+		}
+	}
+	return s.RegisterSettings.Validate()
+}
+
+// Bugs lists the catalog of deliberate bugs the system can run with.
+func (Adapter) Bugs() []systems.Bug {
+	out := make([]systems.Bug, len(raftkv.Bugs))
+	for i, b := range raftkv.Bugs {
+		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
+	}
+	return out
+}
 
 // TuneNemesis keeps the default latency below the nodes' election timeout
 // (150–300 ms): a one-way delay above it makes the cluster spend the fault
@@ -83,6 +106,7 @@ func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, err
 	}
 	s := env.Settings.(*Settings)
 	c, err := Start(ctx, Config{
+		Bugs:    s.Bugs,
 		Nodes:   env.Run.Nodes,
 		Binary:  env.NodeBinary,
 		DataDir: filepath.Join(env.Dir, "data"),
@@ -115,14 +139,17 @@ func (t *target) Labels() map[string]string {
 	return labels
 }
 
-func (t *target) newClient() (*RegisterClient, error) {
-	return NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout)
+// newClient is the client of worker i: bound to node i mod N under the
+// default routing.
+func (t *target) newClient(i int) (*RegisterClient, error) {
+	ids := t.IDs()
+	return NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout, t.cfg.ClientRouting, ids[i%len(ids)])
 }
 
 func (t *target) Run(ctx context.Context, rec *workloads.Recorder) error {
 	clients := make([]workloads.RegisterClient, t.cfg.Concurrency)
 	for i := range clients {
-		c, err := t.newClient()
+		c, err := t.newClient(i)
 		if err != nil {
 			return err
 		}
@@ -136,7 +163,7 @@ func (t *target) Run(ctx context.Context, rec *workloads.Recorder) error {
 
 // Final reads every key the workload used once the cluster has recovered.
 func (t *target) Final(ctx context.Context, rec *workloads.Recorder) error {
-	c, err := t.newClient()
+	c, err := NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout, workloads.RouteLeader, "")
 	if err != nil {
 		return err
 	}

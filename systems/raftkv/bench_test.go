@@ -78,7 +78,7 @@ func BenchmarkRegisterWorkload(b *testing.B) {
 			cfg.Concurrency = 16
 			clients := make([]workloads.RegisterClient, cfg.Concurrency)
 			for i := range clients {
-				kc, err := NewRegisterClient(path.addrs, 0)
+				kc, err := NewRegisterClient(path.addrs, 0, workloads.RouteLeader, "")
 				if err != nil {
 					b.Fatal(err)
 				}

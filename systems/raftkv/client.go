@@ -17,12 +17,17 @@ var _ workloads.RegisterClient = (*RegisterClient)(nil)
 type RegisterClient struct{ C *raftkv.Client }
 
 // NewRegisterClient returns a register client that reaches the nodes at
-// addrs (node id → client address, proxied or not), with timeout per call.
-func NewRegisterClient(addrs map[string]string, timeout time.Duration) (*RegisterClient, error) {
+// addrs (node id → client address, proxied or not), with timeout per call,
+// calling first the node that routing (workloads.Route*) picks: home for a
+// bound client.
+func NewRegisterClient(addrs map[string]string, timeout time.Duration, routing, home string) (*RegisterClient, error) {
 	cc := raftkv.DefaultClientConfig()
 	cc.Nodes = addrs
 	if timeout > 0 {
 		cc.Timeout = timeout
+	}
+	if routing != "" {
+		cc.Routing, cc.Home = raftkv.Routing(routing), home
 	}
 	c, err := raftkv.NewClient(cc)
 	if err != nil {

@@ -26,6 +26,8 @@ type Config struct {
 	LogDir  string // one <node>.log per node
 	Net     *nemesis.Net
 	Logger  *slog.Logger
+	// Bugs are passed to every node (--bug); none by default.
+	Bugs []string
 	// StartTimeout bounds the wait for the first leader.
 	StartTimeout time.Duration
 }
@@ -102,6 +104,9 @@ func (c *Cluster) wire(ctx context.Context) error {
 	for _, n := range c.nodes {
 		args := []string{"node", "--id", n.id, "--listen", n.raftAddr, "--client-listen", n.clientAddr,
 			"--data", filepath.Join(c.cfg.DataDir, n.id)}
+		for _, b := range c.cfg.Bugs {
+			args = append(args, "--bug", b)
+		}
 		for _, peer := range c.nodes {
 			if peer == n {
 				continue
