@@ -2,6 +2,7 @@ package checker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -17,6 +18,12 @@ type FaultCoverage struct {
 	// history (they count as lasting until the history's last entry).
 	Injected int `json:"injected"`
 	Unhealed int `json:"unhealed,omitempty"`
+	// HitLeader counts the windows that struck the node leading when the
+	// fault began (killed or paused it, or cut one of its links), as the
+	// nemesis recorded it; LeaderUnknown those for which no leader could be
+	// found or none was recorded (a system without one, an older history).
+	HitLeader     int `json:"hit_leader"`
+	LeaderUnknown int `json:"leader_unknown,omitempty"`
 	// Total and Max are the summed and the longest window (ns).
 	Total int64 `json:"total_ns"`
 	Max   int64 `json:"max_ns"`
@@ -53,6 +60,15 @@ func ComputeCoverage(ops []history.Op, pairs []Pair, windows []history.Window, r
 		}
 		fc := &cov.Faults[i]
 		fc.Injected++
+		var d struct {
+			HitLeader *bool `json:"hit_leader"`
+		}
+		switch _ = json.Unmarshal(w.Value, &d); {
+		case d.HitLeader == nil:
+			fc.LeaderUnknown++
+		case *d.HitLeader:
+			fc.HitLeader++
+		}
 		stop := w.End
 		if w.Open() {
 			fc.Unhealed++
@@ -133,6 +149,9 @@ func (c Coverage) Lines() []string {
 		line := fmt.Sprintf("%s: injected %s, in force %s (longest %s); ops completed meanwhile: %s ok, %s fail, %s info",
 			f.Fault, plural(f.Injected, "time", "times"), time.Duration(f.Total).Round(time.Millisecond),
 			time.Duration(f.Max).Round(time.Millisecond), thousands(f.Ops.Ok), thousands(f.Ops.Fail), thousands(f.Ops.Info))
+		if known := f.Injected - f.LeaderUnknown; known > 0 {
+			line += fmt.Sprintf("; hit the leader %d of %d", f.HitLeader, known)
+		}
 		if f.Unhealed > 0 {
 			line += fmt.Sprintf("; %d never healed in the history", f.Unhealed)
 		}

@@ -17,8 +17,8 @@ func TestCoverageLinesSayWhatEachFaultCovered(t *testing.T) {
 		Missing: []string{"kill"},
 	}
 	assert.Equal(t, []string{
-		"partition: injected 2 times, in force 7s (longest 5s); ops completed meanwhile: 1,234 ok, 5 fail, 2 info",
-		"pause: injected 1 time, in force 1s (longest 1s); ops completed meanwhile: 0 ok, 0 fail, 0 info; 1 never healed in the history",
+		"partition: injected 2 times, in force 7s (longest 5s); ops completed meanwhile: 1,234 ok, 5 fail, 2 info; hit the leader 0 of 2",
+		"pause: injected 1 time, in force 1s (longest 1s); ops completed meanwhile: 0 ok, 0 fail, 0 info; hit the leader 0 of 1; 1 never healed in the history",
 		"kill: requested, never injected",
 	}, c.Lines())
 }

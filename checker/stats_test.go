@@ -111,9 +111,9 @@ func TestComputeCoverage(t *testing.T) {
 	cov := ComputeCoverage(b.ops, pairs, history.FaultWindows(b.ops), []string{"partition", "pause", "latency"})
 
 	require.Len(t, cov.Faults, 3)
-	assert.Equal(t, FaultCoverage{Fault: "partition", Injected: 2, Total: 40, Max: 30, Ops: OpCounts{Total: 2, Ok: 1, Fail: 1}}, cov.Faults[0])
-	assert.Equal(t, FaultCoverage{Fault: "pause", Injected: 1, Unhealed: 1, Total: 95, Max: 95, Ops: OpCounts{Total: 3, Ok: 1, Fail: 1, Info: 1}}, cov.Faults[1])
-	assert.Equal(t, FaultCoverage{Fault: "kill", Injected: 1, Unhealed: 1, Total: 20, Max: 20}, cov.Faults[2])
+	assert.Equal(t, FaultCoverage{Fault: "partition", Injected: 2, LeaderUnknown: 2, Total: 40, Max: 30, Ops: OpCounts{Total: 2, Ok: 1, Fail: 1}}, cov.Faults[0])
+	assert.Equal(t, FaultCoverage{Fault: "pause", Injected: 1, Unhealed: 1, LeaderUnknown: 1, Total: 95, Max: 95, Ops: OpCounts{Total: 3, Ok: 1, Fail: 1, Info: 1}}, cov.Faults[1])
+	assert.Equal(t, FaultCoverage{Fault: "kill", Injected: 1, Unhealed: 1, LeaderUnknown: 1, Total: 20, Max: 20}, cov.Faults[2])
 	assert.Equal(t, []string{"latency"}, cov.Missing)
 
 	r := CoverageChecker{Requested: []string{"partition", "pause", "latency"}}.Check(context.Background(), b.ops)
@@ -122,4 +122,20 @@ func TestComputeCoverage(t *testing.T) {
 	r = CoverageChecker{Requested: []string{"partition"}}.Check(context.Background(), b.ops)
 	assert.Equal(t, Valid, r.Valid)
 	assert.Contains(t, r.Explanation, "partition ×2")
+}
+
+func TestCoverageCountsTheFaultsThatHitTheLeader(t *testing.T) {
+	windows := []history.Window{
+		{Fault: "kill", EndIndex: 1, End: 10, Value: []byte(`{"id":1,"target":"leader","nodes":["n2"],"hit_leader":true}`)},
+		{Fault: "kill", EndIndex: 3, Start: 20, End: 30, Value: []byte(`{"id":2,"target":"one","nodes":["n3"],"hit_leader":false}`)},
+		{Fault: "kill", EndIndex: 5, Start: 40, End: 50, Value: []byte(`{"id":3,"target":"one","nodes":["n1"],"leader_unknown":true}`)},
+		{Fault: "partition", EndIndex: 7, Start: 60, End: 70, Value: []byte(`{"id":4,"topology":"isolate-leader","hit_leader":true}`)},
+	}
+	cov := ComputeCoverage(nil, nil, windows, []string{"kill", "partition"})
+	require.Len(t, cov.Faults, 2)
+	assert.Equal(t, 1, cov.Faults[0].HitLeader)
+	assert.Equal(t, 1, cov.Faults[0].LeaderUnknown)
+	assert.Equal(t, 1, cov.Faults[1].HitLeader)
+	assert.Contains(t, cov.Lines()[0], "hit the leader 1 of 2")
+	assert.Contains(t, cov.Lines()[1], "hit the leader 1 of 1")
 }

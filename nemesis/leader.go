@@ -18,3 +18,13 @@ func findLeader(ctx context.Context, leader LeaderFinder, order []string) (node 
 	}
 	return order[0], false
 }
+
+// currentLeader asks leader for the current leader among order, for the
+// coverage's "did this fault hit the leader"; "" when there is no finder
+// or no leader to be found.
+func currentLeader(ctx context.Context, leader LeaderFinder, order []string) string {
+	if l, known := findLeader(ctx, leader, order); known {
+		return l
+	}
+	return ""
+}

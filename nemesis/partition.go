@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -28,6 +29,7 @@ type Partition struct {
 	split       Split
 	resolved    string // the node isolate-leader isolated
 	leaderKnown bool   // false when no leader was found and resolved is the fallback
+	leaderNow   string // the leader when the partition began, "" when unknown
 	set         toxicSet
 	stop        context.CancelFunc
 	flapDone    chan struct{}
@@ -46,6 +48,10 @@ func (p *Partition) Inject(ctx context.Context) error {
 		leader, known = findLeader(ctx, p.leader, p.order)
 	}
 	split := topologies[p.topology].split(p.order, leader)
+	now := leader
+	if p.topology != TopologyIsolateLeader || !known {
+		now = currentLeader(ctx, p.leader, p.order)
+	}
 	set := toxicSet{
 		net:    p.net,
 		name:   fmt.Sprintf("f%d-partition", p.id),
@@ -54,7 +60,7 @@ func (p *Partition) Inject(ctx context.Context) error {
 		places: blackholePlaces(split.Cuts, linkSet(p.net)),
 	}
 	p.mu.Lock()
-	p.split, p.set, p.resolved, p.leaderKnown = split, set, leader, known
+	p.split, p.set, p.resolved, p.leaderKnown, p.leaderNow = split, set, leader, known, now
 	p.mu.Unlock()
 	if err := set.add(ctx); err != nil {
 		return fmt.Errorf("partition %s: %w", p.topology, err)
@@ -140,6 +146,10 @@ func (p *Partition) Describe() map[string]any {
 	}
 	if p.topology == TopologyFlapping {
 		d["flaps"] = p.flaps
+	}
+	if p.leaderNow != "" {
+		// The leader is hit when it loses a link to some node.
+		d["hit_leader"] = slices.ContainsFunc(p.split.Cuts, func(c Cut) bool { return c.From == p.leaderNow || c.To == p.leaderNow })
 	}
 	return d
 }

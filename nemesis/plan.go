@@ -2,6 +2,7 @@ package nemesis
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -31,6 +32,7 @@ type planner struct {
 	procFree time.Duration // when the last planned process fault ends
 	round    []string      // the kinds still to come in this round
 	topoRnd  []string      // the topologies still to come in this round
+	tgtRnd   []string      // the process-fault targets still to come in this round
 }
 
 // planSeed mixes into the PCG stream so the nemesis's draws differ from
@@ -56,13 +58,30 @@ func newPlanner(n *Nemesis) *planner {
 // while the order stays random.
 func (p *planner) nextKind() string { return deal(p.r, &p.round, p.kinds) }
 
-// nextTopology deals the partition topologies the same way.
-func (p *planner) nextTopology() string { return deal(p.r, &p.topoRnd, p.topologies) }
+// nextTopology deals the partition topologies the same way, the one that
+// isolates the leader first in every round: bugs live at the leader (a
+// deposed leader that still answers, an old term's entries), so the first
+// partition of every run cuts the leader off when the cluster has one.
+func (p *planner) nextTopology() string {
+	return dealFirst(p.r, &p.topoRnd, p.topologies, TopologyIsolateLeader)
+}
+
+// nextTarget deals the process-fault targets the same way, the leader
+// first in every round, so that the first kill or pause of every run hits
+// the leader.
+func (p *planner) nextTarget() string { return dealFirst(p.r, &p.tgtRnd, p.targets, TargetLeader) }
 
 // deal takes the next of all, in rounds of seeded shuffles.
-func deal(r *rand.Rand, round *[]string, all []string) string {
+func deal(r *rand.Rand, round *[]string, all []string) string { return dealFirst(r, round, all, "") }
+
+// dealFirst is deal with first, when it is one of all, at the head of every
+// round.
+func dealFirst(r *rand.Rand, round *[]string, all []string, first string) string {
 	if len(*round) == 0 {
 		*round = shuffled(r, all)
+		if i := slices.Index(*round, first); i > 0 {
+			(*round)[0], (*round)[i] = (*round)[i], (*round)[0]
+		}
 	}
 	next := (*round)[0]
 	*round = (*round)[1:]

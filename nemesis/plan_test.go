@@ -87,3 +87,43 @@ func TestPlanParamsWithinBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPlanAimsAtTheLeaderWithin30s: with the default faults and
+// interval, every seed's schedule cuts the leader off, or kills or pauses
+// it, in a step that starts within the first 30 s of the run; and the first
+// partition and the first process fault of every round are leader-aimed.
+func TestDefaultPlanAimsAtTheLeaderWithin30s(t *testing.T) {
+	leaderAimed := func(s Step) bool {
+		return s.Params["topology"] == TopologyIsolateLeader || s.Params["target"] == TargetLeader
+	}
+	for _, faults := range [][]string{DefaultConfig().Faults, {FaultPartition, FaultKill, FaultPause, FaultLatency}, {FaultKill}, {FaultPause, FaultLatency}} {
+		for seed := int64(1); seed <= 200; seed++ {
+			cfg := DefaultConfig()
+			cfg.Faults, cfg.Seed = faults, seed
+			n, err := New(cfg, Deps{Net: &Net{}, Processes: &childProcesses{}, Nodes: []string{"n1", "n2", "n3"}, Leader: staticLeader("n1")})
+			require.NoError(t, err)
+			steps := n.Plan(20)
+			hit := false
+			for _, s := range steps {
+				hit = hit || (leaderAimed(s) && s.At < 30*time.Second)
+			}
+			require.True(t, hit, "faults %v seed %d: no leader-aimed step in the first 30 s: %+v", faults, seed, steps)
+			var firstPart, firstProc *Step
+			for i := range steps {
+				s := &steps[i]
+				if s.Fault == FaultPartition && firstPart == nil {
+					firstPart = s
+				}
+				if IsProcessFault(s.Fault) && firstProc == nil {
+					firstProc = s
+				}
+			}
+			if firstPart != nil {
+				assert.Equal(t, TopologyIsolateLeader, firstPart.Params["topology"])
+			}
+			if firstProc != nil {
+				assert.Equal(t, TargetLeader, firstProc.Params["target"])
+			}
+		}
+	}
+}

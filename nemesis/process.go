@@ -60,6 +60,7 @@ type processFault struct {
 	mu          sync.Mutex
 	nodes       []string // the targets, once resolved
 	leaderKnown bool     // false when no leader was found and nodes is the fallback
+	leaderNow   string   // the leader when the fault began, "" when unknown
 	affected    []string // nodes started and not yet ended
 }
 
@@ -70,9 +71,13 @@ func (f *processFault) Inject(ctx context.Context) error {
 	if f.target == TargetLeader {
 		leader, known = findLeader(ctx, f.leader, f.order)
 	}
+	now := leader
+	if !known || f.target != TargetLeader {
+		now = currentLeader(ctx, f.leader, f.order)
+	}
 	nodes := TargetNodes(f.target, f.order, leader)
 	f.mu.Lock()
-	f.nodes, f.leaderKnown = nodes, known
+	f.nodes, f.leaderKnown, f.leaderNow = nodes, known, now
 	f.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, node := range nodes {
@@ -117,6 +122,9 @@ func (f *processFault) Describe() map[string]any {
 	d := map[string]any{"target": f.target, "nodes": f.nodes}
 	if !f.leaderKnown {
 		d["leader_unknown"] = true
+	}
+	if f.leaderNow != "" {
+		d["hit_leader"] = slices.Contains(f.nodes, f.leaderNow)
 	}
 	return d
 }

@@ -83,7 +83,7 @@ type processSpec struct {
 
 func processDraw(kind string) func(*planner) spec {
 	return func(p *planner) spec {
-		return processSpec{Kind: kind, Target: pick(p.r, p.targets), Order: shuffled(p.r, p.procNodes)}
+		return processSpec{Kind: kind, Target: p.nextTarget(), Order: shuffled(p.r, p.procNodes)}
 	}
 }
 
