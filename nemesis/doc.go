@@ -53,7 +53,12 @@
 // the same draws without injecting): a quiet Interval, then a fault held
 // for an Interval, then a quiet Interval, and so on. With Overlap a new
 // fault may start while others are in force, but process faults never
-// overlap each other.
+// overlap each other. Kinds, topologies and targets are dealt in rounds of
+// seeded shuffles; bugs live at the leader, so where the system has one the
+// first partition of every round isolates it and the first kill or pause of
+// every round targets it. Every process fault and partition records in its
+// start event whether it hit the node leading when it began ("hit_leader":
+// killed or paused it, or cut one of its links); the coverage counts them.
 //
 // # Events
 //
@@ -63,7 +68,7 @@
 //
 //	{"id":3,"topology":"halves","groups":[["n1"],["n2","n3"]],"cuts":["n1->n2",…]}
 //	{"id":4,"latency_ms":200,"jitter_ms":50,"direction":"downstream","links":["n1->n2"]}
-//	{"id":5,"target":"majority","nodes":["n1","n3"]}
+//	{"id":5,"target":"majority","nodes":["n1","n3"],"hit_leader":true}
 //
 // Its end is an info op with f "heal" (network faults), "start" (after a
 // kill) or "resume" (after a pause) and value {"id":3}. A start is
