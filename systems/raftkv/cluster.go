@@ -55,14 +55,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		cfg.StartTimeout = 30 * time.Second
 	}
 	c := &Cluster{cfg: cfg, byID: map[string]*node{}}
-	c.statuses = statuses{http: &http.Client{}, timeout: time.Second, ids: c.IDs,
-		addr: func(id string) (string, error) {
-			n, err := c.node(id)
-			if err != nil {
-				return "", err
-			}
-			return n.clientAddr, nil
-		},
+	c.statuses = statuses{http: &http.Client{}, timeout: time.Second,
 		up: func(id string) bool {
 			n, ok := c.byID[id]
 			return ok && n.proc.Running() && !n.proc.Paused()
@@ -79,6 +72,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		}
 		c.nodes = append(c.nodes, n)
 		c.byID[n.id] = n
+		c.statuses.add(n.id, n.clientAddr)
 	}
 	if err := c.wire(ctx); err != nil {
 		return nil, err

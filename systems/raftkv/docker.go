@@ -158,14 +158,7 @@ func StartDocker(ctx context.Context, cfg DockerConfig) (*DockerCluster, error) 
 		return nil, fmt.Errorf("%w: %w", ErrNoDocker, err)
 	}
 	c := &DockerCluster{cfg: cfg, logger: logger, cli: cli, byID: map[string]*dockerNode{}}
-	c.statuses = statuses{http: &http.Client{}, timeout: cfg.RequestTimeout, ids: c.Nodes,
-		addr: func(id string) (string, error) {
-			n, err := c.node(id)
-			if err != nil {
-				return "", err
-			}
-			return n.clientAddr, nil
-		},
+	c.statuses = statuses{http: &http.Client{}, timeout: cfg.RequestTimeout,
 		up: func(id string) bool {
 			n, ok := c.byID[id]
 			return ok && c.isUp(n)
@@ -197,6 +190,7 @@ func (c *DockerCluster) start(ctx context.Context) error {
 		n := &dockerNode{id: id, clientAddr: addr}
 		c.nodes = append(c.nodes, n)
 		c.byID[id] = n
+		c.statuses.add(id, addr)
 	}
 	// Containers start in parallel: each takes seconds on a busy engine.
 	g, gctx := errgroup.WithContext(ctx)

@@ -20,19 +20,28 @@ import (
 type statuses struct {
 	http    *http.Client
 	timeout time.Duration // bounds one /status request
-	// ids names the nodes; addr is where node id serves /status, directly
-	// (never through a fault-injecting proxy); up says whether it runs and
-	// is not paused, that is whether it can answer at all.
-	ids  func() []string
-	addr func(id string) (string, error)
-	up   func(id string) bool
+	// ids names the nodes in order; addrs is where each serves /status,
+	// directly (never through a fault-injecting proxy); up says whether a
+	// node runs and is not paused, that is whether it can answer at all.
+	ids   []string
+	addrs map[string]string
+	up    func(id string) bool
+}
+
+// add makes node id, serving /status at addr, one of the nodes asked.
+func (s *statuses) add(id, addr string) {
+	if s.addrs == nil {
+		s.addrs = map[string]string{}
+	}
+	s.ids = append(s.ids, id)
+	s.addrs[id] = addr
 }
 
 // Status asks node id for its status (GET /status on its client port).
 func (s *statuses) Status(ctx context.Context, id string) (raftkv.Status, error) {
-	addr, err := s.addr(id)
-	if err != nil {
-		return raftkv.Status{}, err
+	addr, ok := s.addrs[id]
+	if !ok {
+		return raftkv.Status{}, fmt.Errorf("%w %q: the cluster has %v", ErrUnknownNode, id, s.ids)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -61,7 +70,7 @@ func (s *statuses) Status(ctx context.Context, id string) (raftkv.Status, error)
 // term wins.
 func (s *statuses) Leader(ctx context.Context) (string, error) {
 	var leaders []raftkv.Status
-	for _, id := range s.ids() {
+	for _, id := range s.ids {
 		if !s.up(id) {
 			continue
 		}

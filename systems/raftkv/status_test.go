@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +20,9 @@ import (
 // the statuses that ask them.
 func fakeNodes(t *testing.T, answers map[string]raftkv.Status, down ...string) *statuses {
 	t.Helper()
-	addrs := map[string]string{}
-	var ids []string
+	s := &statuses{http: &http.Client{}, timeout: time.Second,
+		up: func(id string) bool { return !slices.Contains(down, id) },
+	}
 	for id, st := range answers {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path != "/status" {
@@ -34,26 +36,9 @@ func fakeNodes(t *testing.T, answers map[string]raftkv.Status, down ...string) *
 			_ = json.NewEncoder(w).Encode(st)
 		}))
 		t.Cleanup(srv.Close)
-		addrs[id] = strings.TrimPrefix(srv.URL, "http://")
-		ids = append(ids, id)
+		s.add(id, strings.TrimPrefix(srv.URL, "http://"))
 	}
-	return &statuses{http: &http.Client{}, timeout: time.Second,
-		ids: func() []string { return ids },
-		addr: func(id string) (string, error) {
-			if a, ok := addrs[id]; ok {
-				return a, nil
-			}
-			return "", ErrUnknownNode
-		},
-		up: func(id string) bool {
-			for _, d := range down {
-				if d == id {
-					return false
-				}
-			}
-			return true
-		},
-	}
+	return s
 }
 
 func TestLeaderIsTheClaimOfTheHighestTerm(t *testing.T) {
