@@ -128,10 +128,10 @@ func (n *Nemesis) offeredKinds() ([]string, error) {
 func (n *Nemesis) canOffer(kind string) error {
 	switch {
 	case faultKinds[kind].process && n.deps.Processes == nil:
-		return fmt.Errorf("%w: fault %q needs a system whose nodes are processes, and this one has none; drop it from --nemesis",
+		return fmt.Errorf("%w: fault %q needs a system whose nodes are processes, and this one has none; drop it from the faults of the run",
 			history.ErrBadConfig, kind)
 	case !faultKinds[kind].process && n.deps.Net == nil:
-		return fmt.Errorf("%w: fault %q needs Toxiproxy links, and this system has none; drop it from --nemesis",
+		return fmt.Errorf("%w: fault %q needs Toxiproxy links, and this system has none; drop it from the faults of the run",
 			history.ErrBadConfig, kind)
 	case kind == FaultPartition && len(n.nodes) < 2:
 		return fmt.Errorf("%w: fault %q needs at least 2 nodes, have %d", history.ErrBadConfig, kind, len(n.nodes))

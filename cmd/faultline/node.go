@@ -29,6 +29,11 @@ func newNodeCmd() *cobra.Command {
 			"    --peer n2=127.0.0.1:7002 --peer n3=127.0.0.1:7003 --data /tmp/raftkv/n1",
 		Args: exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			for _, f := range []string{"id", "listen", "client-listen", "data"} {
+				if !cmd.Flags().Changed(f) {
+					return fmt.Errorf("%w: --%s is required (see faultline node --help)", history.ErrBadConfig, f)
+				}
+			}
 			var err error
 			if cfg.Peers, err = parsePeers(peers); err != nil {
 				return err

@@ -92,13 +92,13 @@ func (c *Config) Validate() error {
 	}
 	switch {
 	case c.ID == "":
-		return fail("ID must not be empty (e.g. --id n1)")
+		return fail("ID must not be empty (e.g. \"n1\")")
 	case c.RaftAddr == "" && c.RaftListener == nil:
-		return fail("RaftAddr must not be empty (e.g. --listen 127.0.0.1:7001)")
+		return fail("RaftAddr must not be empty (e.g. 127.0.0.1:7001)")
 	case c.ClientAddr == "" && c.ClientListener == nil:
-		return fail("ClientAddr must not be empty (e.g. --client-listen 127.0.0.1:8001)")
+		return fail("ClientAddr must not be empty (e.g. 127.0.0.1:8001)")
 	case c.DataDir == "":
-		return fail("DataDir must not be empty (e.g. --data /var/lib/faultline/n1)")
+		return fail("DataDir must not be empty (e.g. /var/lib/faultline/n1)")
 	case c.TickInterval <= 0:
 		return fail("TickInterval must be > 0, got %v", c.TickInterval)
 	case c.HeartbeatTicks <= 0:
@@ -124,7 +124,7 @@ func (c *Config) Validate() error {
 	for id, addr := range c.Peers {
 		switch {
 		case id == "" || addr == "":
-			return fail("peer %q=%q: both id and address are required (e.g. --peer n2=127.0.0.1:7002)", id, addr)
+			return fail("peer %q=%q: both id and address are required (e.g. n2 at 127.0.0.1:7002)", id, addr)
 		case id == c.ID:
 			return fail("Peers must not list the node itself (%q)", id)
 		}

@@ -174,7 +174,7 @@ func (t *transport) serveConn(ctx context.Context, conn net.Conn) {
 		return
 	}
 	if _, known := t.cfg.Peers[from]; !known {
-		t.logger.Warn("inbound raft connection from a node that is not a peer; closing it (check the --peer flags)",
+		t.logger.Warn("inbound raft connection from a node that is not a peer; closing it (check the peers it was configured with)",
 			"from", from, "remote", conn.RemoteAddr())
 		return
 	}
