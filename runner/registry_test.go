@@ -154,7 +154,7 @@ func TestASystemIsOnePackageAndOneRegistryLine(t *testing.T) {
 				Config map[string]json.RawMessage `json:"config"`
 			}
 			require.NoError(t, json.Unmarshal(b, &meta))
-			assert.JSONEq(t, fmt.Sprintf(`{"keys":8,"ops_per_key":300,"stale":%v}`, tc.stale), string(meta.Config["settings"]))
+			assert.JSONEq(t, fmt.Sprintf(`{"keys":8,"ops_per_key":300,"client_routing":"bound","stale":%v}`, tc.stale), string(meta.Config["settings"]))
 			assert.NotContains(t, meta.Config, "lock")
 			assert.NotContains(t, meta.Config, "breaker")
 
