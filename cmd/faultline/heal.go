@@ -27,7 +27,7 @@ func newHealCmd(stdout, _ io.Writer) *cobra.Command {
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
 			if err := nemesis.HealExternal(ctx, url); err != nil {
-				return fmt.Errorf("%w: %v", history.ErrBadConfig, err)
+				return fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 			}
 			fmt.Fprintf(stdout, "healed: every toxic removed and every proxy enabled on %s\n", url)
 			return nil

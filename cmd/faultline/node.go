@@ -44,7 +44,7 @@ func newNodeCmd() *cobra.Command {
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			if err := cfg.Validate(); err != nil {
-				return fmt.Errorf("%w: %v", history.ErrBadConfig, err)
+				return fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 			}
 			node, err := raftkv.NewNode(cfg)
 			if err != nil {
