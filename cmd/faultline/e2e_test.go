@@ -292,3 +292,25 @@ func TestUnknownBugIsBadInput(t *testing.T) {
 	assert.Equal(t, 254, code)
 	assert.Contains(t, stderr, "stale-read", "the error must name the bugs there are")
 }
+
+// TestBreakerBugsAreCaught: each bug of the breaker's catalog turns a run
+// INVALID, with the checker naming the broken rule.
+func TestBreakerBugsAreCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two 12-second runs")
+	}
+	for bug, says := range map[string]string{
+		"unbounded-half-open": "half_open_max_calls",
+		"no-generation":       "generation",
+	} {
+		t.Run(bug, func(t *testing.T) {
+			t.Parallel()
+			cmd, _, out := startRun(t, "--system", "breaker", "--bug", bug, "--time", "12s",
+				"--nemesis-interval", "2s", "--seed", "1")
+			code := exitCode(t, cmd, 2*time.Minute)
+			require.Equal(t, 1, code, "--bug %s must make the run INVALID; output:\n%s", bug, out)
+			assert.Contains(t, out.String(), "INVALID: breaker:")
+			assert.Contains(t, out.String(), says)
+		})
+	}
+}

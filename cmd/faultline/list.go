@@ -22,7 +22,7 @@ func newListCmd(stdout io.Writer, reg *systems.Registry) *cobra.Command {
 				fmt.Fprintf(stdout, "  faults:    %s\n", strings.Join(s.Faults(), ", "))
 				if cat, ok := s.(systems.BugCatalog); ok {
 					for _, b := range cat.Bugs() {
-						fmt.Fprintf(stdout, "  bug %-16s %s (--bug %s; never on by default)\n", b.Name+":", b.Does, b.Name)
+						fmt.Fprintf(stdout, "  bug %-21s %s (--bug %s; never on by default)\n", b.Name+":", b.Does, b.Name)
 					}
 				}
 			}

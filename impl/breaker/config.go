@@ -91,6 +91,9 @@ type Config struct {
 	OnStateChange func(Transition)
 	// Metrics, if set, receives the breaker's counts.
 	Metrics *Metrics
+	// Bugs are deliberate defects from the catalog (see Bug); none by
+	// default. Only a test of a test harness wants any.
+	Bugs []Bug
 }
 
 // DefaultConfig trips after five consecutive failures, stays open five
@@ -113,6 +116,11 @@ func DefaultConfig() Config {
 
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
+	for _, b := range c.Bugs {
+		if _, err := ParseBug(string(b)); err != nil {
+			return err
+		}
+	}
 	switch {
 	case c.Policy > TimeWindow:
 		return fmt.Errorf("%w: unknown policy %d", ErrBadConfig, c.Policy)

@@ -48,7 +48,7 @@ func (b *Breaker) admitLocked(w uint64) (r Receipt, decided bool, err error) {
 	}
 	_, gen := unpack(b.word.Load())
 	b.seq++
-	if b.trials >= b.cfg.HalfOpenMaxCalls {
+	if b.trials >= b.cfg.HalfOpenMaxCalls && !b.cfg.hasBug(BugUnboundedHalfOpen) {
 		b.cfg.Metrics.count(Rejected, ErrTooManyTrials)
 		return Receipt{State: HalfOpen, Gen: gen, AdmitSeq: b.seq, Outcome: Rejected, At: b.at(now)}, true, ErrTooManyTrials
 	}
@@ -75,7 +75,7 @@ func (b *Breaker) finish(r *Receipt, o Outcome) {
 	r.Outcome = o
 	b.cfg.Metrics.count(o, nil)
 	state, gen := unpack(b.word.Load())
-	if gen != r.Gen {
+	if gen != r.Gen && !b.cfg.hasBug(BugNoGeneration) {
 		r.Late = true
 		return
 	}

@@ -2,6 +2,7 @@ package breaker
 
 import (
 	"context"
+	impl "github.com/faultline/faultline/impl/breaker"
 	"strconv"
 	"time"
 
@@ -56,7 +57,7 @@ func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, err
 	if err := s.Validate(env.Run); err != nil {
 		return nil, err
 	}
-	sys, err := Start(ctx, Config{Breaker: s.BreakerSettings, Net: env.Net, Logger: env.Logger})
+	sys, err := Start(ctx, Config{Breaker: s.BreakerSettings, Net: env.Net, Logger: env.Logger, Bugs: s.Bugs})
 	if err != nil {
 		return nil, err
 	}
@@ -102,4 +103,13 @@ func (t *target) Run(ctx context.Context, rec *workloads.Recorder) error {
 // Final calls until the breaker has closed again after the heal.
 func (t *target) Final(ctx context.Context, _ *workloads.Recorder) error {
 	return t.Recover(ctx, workloads.FinalProcess, 50*time.Millisecond, t.settings.CallTimeout)
+}
+
+// Bugs lists the catalog of deliberate bugs the breaker can be built with.
+func (Adapter) Bugs() []systems.Bug {
+	out := make([]systems.Bug, len(impl.Bugs))
+	for i, b := range impl.Bugs {
+		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
+	}
+	return out
 }

@@ -20,6 +20,10 @@ type Settings struct {
 	history.BreakerSettings
 	// CallTimeout is each call's deadline (the workload's op timeout).
 	CallTimeout time.Duration `json:"call_timeout"`
+	// Bugs are deliberate bugs of impl/breaker's catalog the breaker is
+	// built with (none by default). They are not in the history's
+	// settings: the checker judges against the correct breaker.
+	Bugs []string `json:"bugs,omitempty"`
 }
 
 var _ systems.Settings = (*Settings)(nil)
@@ -66,6 +70,7 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&b.HalfOpenMaxCalls, "half-open-trials", b.HalfOpenMaxCalls, "trial calls admitted while half-open")
 	fs.IntVar(&b.SuccessThreshold, "half-open-successes", b.SuccessThreshold, "trial successes that close the breaker")
 	fs.DurationVar(&s.CallTimeout, "call-timeout", s.CallTimeout, "each call's deadline")
+	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
 }
 
 // Validate reports the first setting that cannot work; the breaker's are
@@ -73,6 +78,11 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 func (s *Settings) Validate(systems.Run) error {
 	if s.CallTimeout <= 0 {
 		return fmt.Errorf("%w: call_timeout must be positive, got %s", history.ErrBadConfig, s.CallTimeout)
+	}
+	for _, b := range s.Bugs {
+		if err := systems.CheckBug(b, Adapter{}.Bugs()); err != nil {
+			return err
+		}
 	}
 	return Config{Breaker: s.BreakerSettings}.Validate()
 }

@@ -31,6 +31,8 @@ type Config struct {
 	// dial the downstream directly (tests without faults).
 	Net    *nemesis.Net
 	Logger *slog.Logger
+	// Bugs are impl/breaker bugs the breaker is built with; none by default.
+	Bugs []string
 }
 
 // DefaultConfig is the breaker of DefaultSettings.
@@ -92,6 +94,9 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 		bc, err := breakerConfig(cfg.Breaker)
 		if err != nil {
 			return nil, err
+		}
+		for _, b := range cfg.Bugs {
+			bc.Bugs = append(bc.Bugs, impl.Bug(b))
 		}
 		bc.Clock = impl.SystemClock
 		bc.OnStateChange = s.onTransition
