@@ -115,6 +115,9 @@ type FencedConfig struct {
 	MaxBackoff time.Duration
 	// Seed seeds the jitter; 0 seeds it from the clock.
 	Seed uint64
+	// Bugs are deliberate defects from the catalog (see Bug); none by
+	// default. Only a test of a test harness wants any.
+	Bugs []Bug
 }
 
 // DefaultFencedConfig is a 10 s lease, up to 100 tries with back-off
@@ -133,6 +136,11 @@ func DefaultFencedConfig() FencedConfig {
 func (c FencedConfig) Validate() error {
 	if err := c.Client.Validate(); err != nil {
 		return err
+	}
+	for _, b := range c.Bugs {
+		if _, err := ParseBug(string(b)); err != nil {
+			return err
+		}
 	}
 	switch {
 	case c.Lease < time.Millisecond:

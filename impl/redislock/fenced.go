@@ -19,6 +19,9 @@ type Fenced struct {
 	cfg     FencedConfig
 	client  *redis.Client
 	backoff *backoff
+	// acquire and release are the scripts, the correct ones unless
+	// cfg.Bugs says otherwise.
+	acquire, release *redis.Script
 }
 
 // Lease is a lock held through Fenced.
@@ -34,7 +37,9 @@ func NewFenced(cfg FencedConfig) (*Fenced, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	acquire, release := scriptsFor(cfg.Bugs)
 	return &Fenced{
+		acquire: acquire, release: release,
 		cfg:     cfg,
 		client:  cfg.Client.newClient(),
 		backoff: newBackoff(cfg.MinBackoff, cfg.MaxBackoff, cfg.Seed),
@@ -48,7 +53,7 @@ func (f *Fenced) Close() error { return f.client.Close() }
 // calls go straight to EVALSHA. It is optional: a missing script is loaded
 // on first use.
 func (f *Fenced) Preload(ctx context.Context) error {
-	for _, s := range allScripts {
+	for _, s := range []*redis.Script{f.acquire, f.release, extendScript} {
 		if err := s.Load(ctx, f.client).Err(); err != nil {
 			return classify("loading lock scripts", err)
 		}
@@ -93,7 +98,7 @@ func (f *Fenced) TryAcquire(ctx context.Context, key string) (*Lease, error) {
 		return nil, checkCtx(ctx, "acquiring lock "+strconv.Quote(key))
 	}
 	owner := newOwner()
-	token, err := acquireScript.Run(ctx, f.client, []string{key, CounterKey(key)}, owner, f.cfg.Lease.Milliseconds()).Int64()
+	token, err := f.acquire.Run(ctx, f.client, []string{key, CounterKey(key)}, owner, f.cfg.Lease.Milliseconds()).Int64()
 	switch {
 	case err != nil:
 		return nil, classify("acquiring lock "+strconv.Quote(key), err)
@@ -115,7 +120,7 @@ func (l *Lease) Token() int64 { return l.token }
 
 // Release deletes the lock if this lease still holds it; ErrNotHeld if not.
 func (l *Lease) Release(ctx context.Context) error {
-	return l.compareAnd(ctx, "releasing", releaseScript)
+	return l.compareAnd(ctx, "releasing", l.f.release)
 }
 
 // Extend sets the lock's remaining lease to ttl if this lease still holds
@@ -133,7 +138,7 @@ func (l *Lease) compareAnd(ctx context.Context, verb string, s *redis.Script, ex
 		return checkCtx(ctx, l.doing(verb))
 	}
 	args := append([]any{l.owner}, extra...)
-	n, err := s.Run(ctx, l.f.client, []string{l.key}, args...).Int64()
+	n, err := s.Run(ctx, l.f.client, []string{l.key, CounterKey(l.key)}, args...).Int64()
 	switch {
 	case err != nil:
 		return classify(l.doing(verb), err)

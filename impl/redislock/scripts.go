@@ -38,5 +38,3 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0`)
 )
-
-var allScripts = []*redis.Script{acquireScript, releaseScript, extendScript}

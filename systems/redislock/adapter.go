@@ -13,6 +13,7 @@ import (
 
 	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
+	lock "github.com/faultline/faultline/impl/redislock"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/workloads"
@@ -73,6 +74,16 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	systems.AddLockFlags(fs, &s.LockSettings)
 	fs.StringVar(&s.Redis, "redis", s.Redis, "an external Redis ADDR instead of a redis-server of our own")
 	fs.BoolVar(&s.Persistence, "redis-persistence", s.Persistence, "keep our redis-server's persistence on")
+	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
+}
+
+// Bugs lists the catalog of deliberate bugs of the fenced lock.
+func (Adapter) Bugs() []systems.Bug {
+	out := make([]systems.Bug, len(lock.Bugs))
+	for i, b := range lock.Bugs {
+		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
+	}
+	return out
 }
 
 // Validate reports the first setting that cannot work for the run.

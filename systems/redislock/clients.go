@@ -8,6 +8,7 @@ import (
 
 	"github.com/faultline/faultline/history"
 	lock "github.com/faultline/faultline/impl/redislock"
+	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/workloads"
 )
 
@@ -38,6 +39,9 @@ type LockOptions struct {
 	CallTimeout time.Duration `json:"call_timeout"`
 	// Seed drives the fenced lock's jitter; each client gets its own.
 	Seed uint64 `json:"-"`
+	// Bugs are deliberate bugs of the fenced lock's catalog (impl/redislock)
+	// the clients are built with; none by default.
+	Bugs []string `json:"bugs,omitempty"`
 }
 
 // Validate reports options that cannot work; it wraps history.ErrBadConfig.
@@ -49,6 +53,13 @@ func (o LockOptions) Validate() error {
 		return fmt.Errorf("%w: the lease must be at least 1ms, got %s (a lease of 0 never expires, and Redis refuses it)", history.ErrBadConfig, o.Lease)
 	case o.AcquireTimeout <= 0 || o.CallTimeout <= 0:
 		return fmt.Errorf("%w: acquire_timeout and call_timeout must be positive", history.ErrBadConfig)
+	case len(o.Bugs) > 0 && o.Kind != LockFenced:
+		return fmt.Errorf("%w: bugs %v are bugs of the %s lock, and the lock is %s", history.ErrBadConfig, o.Bugs, LockFenced, o.Kind)
+	}
+	for _, b := range o.Bugs {
+		if err := systems.CheckBug(b, Adapter{}.Bugs()); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -72,6 +83,9 @@ func NewLockClient(addr string, o LockOptions) (LockClient, error) {
 	}
 	cfg := lock.DefaultFencedConfig()
 	cfg.Client, cfg.Lease, cfg.Seed = cc, o.Lease, o.Seed
+	for _, b := range o.Bugs {
+		cfg.Bugs = append(cfg.Bugs, lock.Bug(b))
+	}
 	cfg.MaxBackoff = min(cfg.MaxBackoff, o.Lease/4+time.Millisecond)
 	cfg.Tries = max(1, int(o.AcquireTimeout/cfg.MaxBackoff)*2)
 	f, err := lock.NewFenced(cfg)

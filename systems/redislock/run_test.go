@@ -101,3 +101,36 @@ func TestRedisLockNaiveFailsAndFencedHolds(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenReuseBugIsCaught: fencing tokens that repeat let two holders
+// write with the same token, and the fenced resource's check must see the
+// lost update that the correct fenced lock (above) never shows under the
+// same faults.
+func TestTokenReuseBugIsCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 20-second run")
+	}
+	needRedisServer(t)
+	cfg := runner.DefaultConfig()
+	cfg.System, cfg.Workload, cfg.Nemesis = "redislock", "fenced", []string{"latency", "pause"}
+	settings := redislock.DefaultSettings()
+	settings.Kind, settings.Bugs = redislock.LockFenced, []string{"token-reuse"}
+	cfg.Settings = &settings
+	cfg.Time, cfg.Seed = 20*time.Second, 1
+	cfg.Results = t.TempDir()
+	out, err := runner.Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NotNil(t, out.Summary)
+	assert.Equal(t, checker.Invalid, out.Valid(), "verdict: %s", out.Summary.VerdictLine())
+	assert.Contains(t, out.Summary.VerdictLine(), "fenced-resource")
+}
+
+func TestBugsAreTheFencedLocks(t *testing.T) {
+	s := redislock.DefaultSettings()
+	s.Bugs = []string{"token-reuse"}
+	assert.ErrorIs(t, s.Validate(systems.Run{Workload: redislock.WorkloadLock, Time: 10 * time.Second}), history.ErrBadConfig, "the naive lock has no such bug")
+	s.Kind = redislock.LockFenced
+	assert.NoError(t, s.Validate(systems.Run{Workload: "fenced", Time: 10 * time.Second}))
+	s.Bugs = []string{"typo"}
+	assert.ErrorIs(t, s.Validate(systems.Run{Workload: "fenced", Time: 10 * time.Second}), history.ErrBadConfig)
+}
