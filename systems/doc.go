@@ -31,6 +31,11 @@
 // reference implementation keeps its own Config, so that it stays usable
 // without Faultline; the system's package converts Settings into it once.
 //
+// A System may also be a [BugCatalog]: the deliberate bugs of its
+// reference implementation that its settings' "bugs" (--bug, bound with
+// AddBugFlag) switch on, never by default, so that a run proves the
+// checkers catch each; `faultline list` prints them.
+//
 // Settings may also be a [NemesisTuner] (adjust the default fault
 // parameters to the system: the lock's latency around its lease) and a
 // [Preflighter] (check an outside resource, such as an external server's

@@ -39,4 +39,12 @@
 //
 // The success path of a closed breaker allocates nothing; see
 // BENCHMARKS.md for how it compares with sony/gobreaker.
+//
+// # Deliberate bugs
+//
+// Config.Bugs switches the breaker into bugs of the catalog ([Bugs]):
+// unbounded-half-open (a half-open breaker admits every call) and
+// no-generation (late results counted in the state the breaker moved to).
+// They exist so that a test harness can prove it catches them; none is on
+// by default.
 package breaker

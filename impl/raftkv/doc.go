@@ -73,4 +73,12 @@
 //	err = c.Write(ctx, "x", 1)
 //	v, found, err := c.Read(ctx, "x")
 //	err = c.CAS(ctx, "x", 1, 2) // errors.Is(err, raftkv.ErrMismatch) when x != 1
+//
+// # Deliberate bugs
+//
+// Config.Bugs switches a node into bugs of the catalog ([Bugs]): stale-read
+// (every node answers reads from its own applied state) and leader-read (the
+// leader answers reads without ReadIndex). They exist so that a test harness
+// can prove it catches them; none is on by default, and a node that runs
+// with one says so in its log and its /status.
 package raftkv

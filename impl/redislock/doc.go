@@ -41,4 +41,12 @@
 // the Go ecosystem; its Script type sends EVALSHA and falls back to EVAL.
 // The tests run a real redis-server with systems/redislock/redisserver, the
 // harness's launcher; nothing else in this package imports the harness.
+//
+// # Deliberate bugs
+//
+// FencedConfig.Bugs switches the fenced lock into bugs of the catalog
+// ([Bugs]): no-owner-check (release deletes the lock without comparing the
+// owner) and token-reuse (the counter advances on release, so tokens can
+// repeat). They exist so that a test harness can prove it catches them;
+// none is on by default.
 package redislock
