@@ -124,3 +124,16 @@ type Bug struct {
 type Preflighter interface {
 	Preflight(ctx context.Context) error
 }
+
+// Catalog turns a reference implementation's bug list (each bug of a
+// string type, with what it breaks) into a BugCatalog's entries.
+func Catalog[B ~string](bugs []struct {
+	Bug  B
+	Does string
+}) []Bug {
+	out := make([]Bug, len(bugs))
+	for i, b := range bugs {
+		out[i] = Bug{Name: string(b.Bug), Does: b.Does}
+	}
+	return out
+}

@@ -106,10 +106,4 @@ func (t *target) Final(ctx context.Context, _ *workloads.Recorder) error {
 }
 
 // Bugs lists the catalog of deliberate bugs the breaker can be built with.
-func (Adapter) Bugs() []systems.Bug {
-	out := make([]systems.Bug, len(impl.Bugs))
-	for i, b := range impl.Bugs {
-		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
-	}
-	return out
-}
+func (Adapter) Bugs() []systems.Bug { return systems.Catalog(impl.Bugs) }

@@ -56,13 +56,7 @@ func (s *Settings) Validate(systems.Run) error {
 }
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
-func (Adapter) Bugs() []systems.Bug {
-	out := make([]systems.Bug, len(raftkv.Bugs))
-	for i, b := range raftkv.Bugs {
-		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
-	}
-	return out
-}
+func (Adapter) Bugs() []systems.Bug { return systems.Catalog(raftkv.Bugs) }
 
 // TuneNemesis keeps the default latency below the nodes' election timeout
 // (150–300 ms): a one-way delay above it makes the cluster spend the fault

@@ -78,13 +78,7 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 }
 
 // Bugs lists the catalog of deliberate bugs of the fenced lock.
-func (Adapter) Bugs() []systems.Bug {
-	out := make([]systems.Bug, len(lock.Bugs))
-	for i, b := range lock.Bugs {
-		out[i] = systems.Bug{Name: string(b.Bug), Does: b.Does}
-	}
-	return out
-}
+func (Adapter) Bugs() []systems.Bug { return systems.Catalog(lock.Bugs) }
 
 // Validate reports the first setting that cannot work for the run.
 func (s *Settings) Validate(run systems.Run) error {
