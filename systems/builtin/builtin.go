@@ -6,6 +6,7 @@ package builtin
 import (
 	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/systems/breaker"
+	"github.com/faultline/faultline/systems/etcd"
 	"github.com/faultline/faultline/systems/raftkv"
 	"github.com/faultline/faultline/systems/redislock"
 )
@@ -17,5 +18,6 @@ func Registry() *systems.Registry {
 		raftkv.Adapter{},
 		redislock.Adapter{},
 		breaker.Adapter{},
+		etcd.Adapter{},
 	)
 }
