@@ -74,6 +74,9 @@ func startPeerProxy(from string, routes map[string]string, logger *slog.Logger) 
 			IdleConnTimeout:       30 * time.Second,
 		},
 		FlushInterval: -1, // the raft streams must not wait in a buffer
+		// A stream cut by a fault ends mid-body: that is the fault, not
+		// news, so it goes to the run's log at debug level, not stderr.
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			// A cut link, a dead peer: the member sees what it would see
 			// on a real network, a failed request, and retries.
