@@ -151,8 +151,9 @@ func LockHolds(ops []history.Op, pairs []Pair) (holds []Hold, possibly int) {
 		case history.Fail:
 			continue
 		}
+		token, _, _ := acquired(p.Completion.Value)
 		h := Hold{Key: p.Invoke.Key, Process: p.Invoke.Process, Acquire: p.Completion.Index, Invoked: p.Invoke.Time,
-			Release: -1, From: p.Completion.Time, To: end, Token: p.Completion.Value}
+			Release: -1, From: p.Completion.Time, To: end, Token: token}
 		if j := next[i]; j >= 0 {
 			h.Release, h.To = pairs[j].Invoke.Index, pairs[j].Invoke.Time
 		}
@@ -160,6 +161,26 @@ func LockHolds(ops []history.Op, pairs []Pair) (holds []Hold, possibly int) {
 	}
 	slices.SortStableFunc(holds, func(a, b Hold) int { return cmp.Compare(a.From, b.From) })
 	return holds, possibly
+}
+
+// acquired reads an acquire's ok value: the token (an integer, or null for
+// a lock without tokens), or an object {"token": …, "sent": …} that also
+// says when the winning attempt was sent (ns; ok false when it does not).
+func acquired(v json.RawMessage) (token json.RawMessage, sent int64, ok bool) {
+	if len(v) == 0 || v[0] != '{' {
+		return v, 0, false
+	}
+	var a struct {
+		Token json.RawMessage `json:"token"`
+		Sent  *int64          `json:"sent"`
+	}
+	if json.Unmarshal(v, &a) != nil {
+		return v, 0, false
+	}
+	if a.Sent == nil {
+		return a.Token, 0, false
+	}
+	return a.Token, *a.Sent, true
 }
 
 // faultsDuring names the faults in force at some time in [from, to].

@@ -29,7 +29,7 @@ func FuzzLockCheckers(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		for _, c := range []Checker{MutualExclusionChecker{}, LockModelChecker{TimeLimit: time.Second}, FencedChecker{TimeLimit: time.Second}} {
+		for _, c := range []Checker{MutualExclusionChecker{}, LockModelChecker{TimeLimit: time.Second}, FencedChecker{TimeLimit: time.Second}, LeaseChecker{}} {
 			res := c.Check(ctx, h.Ops)
 			if _, perr := Pairs(h.Ops); perr != nil && res.Valid == Valid {
 				t.Fatalf("%s: a malformed history was judged valid", c.Name())

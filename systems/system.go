@@ -116,6 +116,28 @@ type BugCatalog interface {
 type Bug struct {
 	Name string // what --bug selects
 	Does string // what it breaks, in one line
+	// Exposure is the run that exposes it, which `faultline detect` runs
+	// for every seed, and runs once more with the bug off as the control.
+	Exposure Exposure
+}
+
+// Exposure is the run that exposes a bug: the faults and the settings it
+// needs besides the bug, and how long a run takes to catch it in most
+// seeds.
+type Exposure struct {
+	// Workload is the workload; empty for the system's first.
+	Workload string
+	// Faults are the fault kinds (nemesis.Fault*); empty for none.
+	Faults []string
+	// Flags are the system's own flags the run needs, as `faultline run`
+	// spells them ("--lock=fenced"); the bug's --bug is added to them.
+	Flags []string
+	// Time is how long the workload runs; Interval, if not 0, how long
+	// each fault lasts (--nemesis-interval).
+	Time, Interval time.Duration
+	// Note says what is known about how well the exposure works, when it
+	// is not caught in every seed (the detection table repeats it).
+	Note string
 }
 
 // Preflighter is an optional ability of Settings: checks of outside
@@ -126,14 +148,20 @@ type Preflighter interface {
 }
 
 // Catalog turns a reference implementation's bug list (each bug of a
-// string type, with what it breaks) into a BugCatalog's entries.
+// string type, with what it breaks) into a BugCatalog's entries, each with
+// its exposure from exposures (a bug without one is exposed by the
+// system's default run for 30 s).
 func Catalog[B ~string](bugs []struct {
 	Bug  B
 	Does string
-}) []Bug {
+}, exposures map[B]Exposure) []Bug {
 	out := make([]Bug, len(bugs))
 	for i, b := range bugs {
-		out[i] = Bug{Name: string(b.Bug), Does: b.Does}
+		e, ok := exposures[b.Bug]
+		if !ok {
+			e.Time = 30 * time.Second
+		}
+		out[i] = Bug{Name: string(b.Bug), Does: b.Does, Exposure: e}
 	}
 	return out
 }

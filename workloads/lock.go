@@ -79,6 +79,11 @@ type LockConfig struct {
 	Common
 	LockSettings
 	Key string // the lock's name
+	// Lease is the lock's lease (its time to live at the lock server),
+	// recorded in every acquire's invoke value so that a checker can tell
+	// a lease that ran out from a lock granted twice; 0 when the lock has
+	// none or it is not known.
+	Lease time.Duration
 }
 
 // DefaultLockConfig is five workers contending for one lock.
@@ -97,6 +102,30 @@ func (c LockConfig) Validate() error {
 		return err
 	}
 	return c.LockSettings.Validate()
+}
+
+// Acquire is the invoke value of an acquire in the history: the lease it
+// asks for (ns). An acquire of a lock without a known lease has no value.
+type Acquire struct {
+	LeaseNS int64 `json:"lease_ns"`
+}
+
+// Acquired is the ok value of an acquire whose client says when the
+// attempt that won was sent (a GrantReporter): the fencing token, if the
+// lock has them, and that time (ns since the run started), from which the
+// lease surely ran. Without a GrantReporter the ok value is the token (or
+// null for a lock without tokens).
+type Acquired struct {
+	Token int64 `json:"token,omitempty"`
+	Sent  int64 `json:"sent"`
+}
+
+// GrantReporter is an optional ability of a LockClient: when the attempt
+// that won its last successful acquire was sent. A lock that retries makes
+// many attempts within one acquire, so the acquire's invoke says little of
+// when the lease began; this says it exactly.
+type GrantReporter interface {
+	LastGrantSent() time.Time
 }
 
 // FencedWrite is the value of a fenced write in the history.
@@ -244,11 +273,23 @@ func (lw *lockWorker) do(ctx context.Context, c Call, fn func(ctx context.Contex
 }
 
 func (lw *lockWorker) acquire(ctx context.Context) (token int64, held bool, err error) {
-	done, err := lw.do(ctx, Call{F: FAcquire, Key: lw.cfg.Key}, func(ctx context.Context) Result {
+	call := Call{F: FAcquire, Key: lw.cfg.Key}
+	if lw.cfg.Lease > 0 {
+		call.Arg = Acquire{LeaseNS: lw.cfg.Lease.Nanoseconds()}
+	}
+	done, err := lw.do(ctx, call, func(ctx context.Context) Result {
 		t, err := lw.client.Acquire(ctx, lw.cfg.Key)
 		token = t
-		if err != nil || t == 0 {
+		if err != nil {
 			return Result{Err: err}
+		}
+		if g, ok := lw.client.(GrantReporter); ok {
+			if sent, ok := lw.rec.Since(g.LastGrantSent()); ok {
+				return Result{Value: Acquired{Token: t, Sent: sent}}
+			}
+		}
+		if t == 0 {
+			return Result{}
 		}
 		return Result{Value: t}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/faultline/faultline/history"
 )
@@ -84,6 +85,17 @@ func (r *Recorder) complete(inv history.Op, res Result) (history.Op, error) {
 		return history.Op{}, fmt.Errorf("recording completion: %w", err)
 	}
 	return written, nil
+}
+
+// Since converts t into the history's clock (ns since the run started),
+// when the Appender keeps one (a *history.Writer does): ok is false if it
+// does not, or t has no monotonic reading to compare with.
+func (r *Recorder) Since(t time.Time) (ns int64, ok bool) {
+	s, has := r.out.(interface{ Start() time.Time })
+	if !has || t.IsZero() {
+		return 0, false
+	}
+	return int64(t.Sub(s.Start())), true
 }
 
 // Counts returns the completions recorded so far.

@@ -30,6 +30,7 @@ type Lease struct {
 	key   string
 	owner string
 	token int64
+	sent  time.Time
 }
 
 // NewFenced opens a client for cfg.Client and returns the lock.
@@ -98,6 +99,7 @@ func (f *Fenced) TryAcquire(ctx context.Context, key string) (*Lease, error) {
 		return nil, checkCtx(ctx, "acquiring lock "+strconv.Quote(key))
 	}
 	owner := newOwner()
+	sent := time.Now()
 	token, err := f.acquire.Run(ctx, f.client, []string{key, CounterKey(key)}, owner, f.cfg.Lease.Milliseconds()).Int64()
 	switch {
 	case err != nil:
@@ -105,8 +107,14 @@ func (f *Fenced) TryAcquire(ctx context.Context, key string) (*Lease, error) {
 	case token == 0:
 		return nil, fmt.Errorf("acquiring lock %q: %w", key, ErrNotAcquired)
 	}
-	return &Lease{f: f, key: key, owner: owner, token: token}, nil
+	return &Lease{f: f, key: key, owner: owner, token: token, sent: sent}, nil
 }
+
+// Sent is when the attempt that won was sent. Redis set the key's time to
+// live after that, so the lease surely runs until Sent plus the lease (by
+// Redis's clock, which the holder can only trust as far as clocks agree):
+// what Redlock calls the lock's validity time.
+func (l *Lease) Sent() time.Time { return l.sent }
 
 // Key is the lock's name.
 func (l *Lease) Key() string { return l.key }

@@ -23,6 +23,7 @@ type NaiveLease struct {
 	n     *Naive
 	key   string
 	owner string
+	sent  time.Time
 }
 
 // NewNaive opens a client for cfg.Client and returns the lock.
@@ -49,12 +50,13 @@ func (n *Naive) Acquire(ctx context.Context, key string) (*NaiveLease, error) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		sent := time.Now()
 		won, err := n.client.SetNX(ctx, key, owner, n.cfg.Lease).Result()
 		if err != nil {
 			return nil, classify(what, err)
 		}
 		if won {
-			return &NaiveLease{n: n, key: key, owner: owner}, nil
+			return &NaiveLease{n: n, key: key, owner: owner, sent: sent}, nil
 		}
 		if !time.Now().Add(n.cfg.Spin).Before(deadline) {
 			return nil, fmt.Errorf("%s: %w (gave up after %v)", what, ErrNotAcquired, n.cfg.AcquireTimeout)
@@ -75,6 +77,7 @@ func (n *Naive) TryAcquire(ctx context.Context, key string) (*NaiveLease, error)
 		return nil, err
 	}
 	owner := newOwner()
+	sent := time.Now()
 	won, err := n.client.SetNX(ctx, key, owner, n.cfg.Lease).Result()
 	switch {
 	case err != nil:
@@ -82,8 +85,12 @@ func (n *Naive) TryAcquire(ctx context.Context, key string) (*NaiveLease, error)
 	case !won:
 		return nil, fmt.Errorf("%s: %w", what, ErrNotAcquired)
 	}
-	return &NaiveLease{n: n, key: key, owner: owner}, nil
+	return &NaiveLease{n: n, key: key, owner: owner, sent: sent}, nil
 }
+
+// Sent is when the SET NX that won was sent: the lease surely runs until
+// Sent plus the lease (see Lease.Sent).
+func (l *NaiveLease) Sent() time.Time { return l.sent }
 
 // Key is the lock's name.
 func (l *NaiveLease) Key() string { return l.key }

@@ -106,4 +106,10 @@ func (t *target) Final(ctx context.Context, _ *workloads.Recorder) error {
 }
 
 // Bugs lists the catalog of deliberate bugs the breaker can be built with.
-func (Adapter) Bugs() []systems.Bug { return systems.Catalog(impl.Bugs) }
+func (Adapter) Bugs() []systems.Bug {
+	outage := systems.Exposure{Faults: []string{nemesis.FaultLatency, nemesis.FaultPartition}, Time: 15 * time.Second, Interval: 2 * time.Second}
+	return systems.Catalog(impl.Bugs, map[impl.Bug]systems.Exposure{
+		impl.BugUnboundedHalfOpen: outage, // every outage opens the breaker, and it goes half-open after
+		impl.BugNoGeneration:      outage, // slow calls outlive the state they were admitted in
+	})
+}

@@ -56,7 +56,17 @@ func (s *Settings) Validate(systems.Run) error {
 }
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
-func (Adapter) Bugs() []systems.Bug { return systems.Catalog(raftkv.Bugs) }
+func (Adapter) Bugs() []systems.Bug {
+	pp := []string{nemesis.FaultPartition, nemesis.FaultPause}
+	return systems.Catalog(raftkv.Bugs, map[raftkv.Bug]systems.Exposure{
+		// Clients bound to followers ask them at once; the faults only
+		// make their state older.
+		raftkv.BugStaleRead: {Faults: pp, Time: 10 * time.Second},
+		// Only a leader that has lost its leadership without knowing it
+		// answers stale: an isolated or paused leader the others replaced.
+		raftkv.BugLeaderRead: {Faults: pp, Time: 30 * time.Second, Interval: 3 * time.Second},
+	})
+}
 
 // TuneNemesis keeps the default latency below the nodes' election timeout
 // (150–300 ms): a one-way delay above it makes the cluster spend the fault

@@ -78,7 +78,16 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 }
 
 // Bugs lists the catalog of deliberate bugs of the fenced lock.
-func (Adapter) Bugs() []systems.Bug { return systems.Catalog(lock.Bugs) }
+func (Adapter) Bugs() []systems.Bug {
+	// A holder paused or slowed past its lease is what both bugs need:
+	// the next holder gets its lock while it still believes it holds it.
+	fenced := systems.Exposure{Workload: WorkloadFenced, Flags: []string{"--lock=" + LockFenced},
+		Faults: []string{nemesis.FaultLatency, nemesis.FaultPause}, Time: 20 * time.Second}
+	return systems.Catalog(lock.Bugs, map[lock.Bug]systems.Exposure{
+		lock.BugTokenReuse:   fenced,
+		lock.BugNoOwnerCheck: fenced,
+	})
+}
 
 // Validate reports the first setting that cannot work for the run.
 func (s *Settings) Validate(run systems.Run) error {
@@ -165,9 +174,9 @@ func (Adapter) NewSettings() systems.Settings {
 // by design, since fencing makes the overlap harmless.
 func (Adapter) Checkers(workload string, timeLimit time.Duration) []checker.Checker {
 	if workload == WorkloadFenced {
-		return []checker.Checker{checker.FencedChecker{TimeLimit: timeLimit}}
+		return []checker.Checker{checker.FencedChecker{TimeLimit: timeLimit}, checker.LeaseChecker{}}
 	}
-	return []checker.Checker{checker.MutualExclusionChecker{}, checker.LockModelChecker{TimeLimit: timeLimit}}
+	return []checker.Checker{checker.MutualExclusionChecker{}, checker.LockModelChecker{TimeLimit: timeLimit}, checker.LeaseChecker{}}
 }
 
 // Start starts Redis, the resource and the links, with redis-server's log

@@ -95,9 +95,11 @@ func NewLockClient(addr string, o LockOptions) (LockClient, error) {
 	return &fencedClient{f: f, held: map[string]*lock.Lease{}}, nil
 }
 
-// LockClient is a workloads.LockClient that must be closed.
+// LockClient is a workloads.LockClient that must be closed and that says
+// when the attempt that won its last acquire was sent.
 type LockClient interface {
 	workloads.LockClient
+	workloads.GrantReporter
 	Close() error
 }
 
@@ -112,14 +114,17 @@ func outcome(err error) error {
 type naiveClient struct {
 	n    *lock.Naive
 	held map[string]*lock.NaiveLease
+	last time.Time // when the last acquire's winning attempt was sent
 }
+
+func (c *naiveClient) LastGrantSent() time.Time { return c.last }
 
 func (c *naiveClient) Acquire(ctx context.Context, key string) (int64, error) {
 	l, err := c.n.Acquire(ctx, key)
 	if err != nil {
 		return 0, outcome(err)
 	}
-	c.held[key] = l
+	c.held[key], c.last = l, l.Sent()
 	return 0, nil
 }
 
@@ -137,6 +142,7 @@ func (c *naiveClient) Close() error { return c.n.Close() }
 type fencedClient struct {
 	f    *lock.Fenced
 	held map[string]*lock.Lease
+	last time.Time // when the last acquire's winning attempt was sent
 }
 
 func (c *fencedClient) Acquire(ctx context.Context, key string) (int64, error) {
@@ -144,9 +150,11 @@ func (c *fencedClient) Acquire(ctx context.Context, key string) (int64, error) {
 	if err != nil {
 		return 0, outcome(err)
 	}
-	c.held[key] = l
+	c.held[key], c.last = l, l.Sent()
 	return l.Token(), nil
 }
+
+func (c *fencedClient) LastGrantSent() time.Time { return c.last }
 
 func (c *fencedClient) Release(ctx context.Context, key string) error {
 	l, ok := c.held[key]

@@ -125,6 +125,30 @@ func TestTokenReuseBugIsCaught(t *testing.T) {
 	assert.Contains(t, out.Summary.VerdictLine(), "fenced-resource")
 }
 
+// TestNoOwnerCheckBugIsCaught: a release that deletes whoever's lock it
+// finds frees the next holder's lock while its lease runs, and the lock is
+// granted twice. Fencing still protects the resource, so only the lease
+// check, which knows when each grant's lease surely ran, can see it; under
+// the same faults the correct fenced lock is valid (above).
+func TestNoOwnerCheckBugIsCaught(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 20-second run")
+	}
+	needRedisServer(t)
+	cfg := runner.DefaultConfig()
+	cfg.System, cfg.Workload, cfg.Nemesis = "redislock", "fenced", []string{"latency", "pause"}
+	settings := redislock.DefaultSettings()
+	settings.Kind, settings.Bugs = redislock.LockFenced, []string{"no-owner-check"}
+	cfg.Settings = &settings
+	cfg.Time, cfg.Seed = 20*time.Second, 1
+	cfg.Results = t.TempDir()
+	out, err := runner.Run(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	require.NotNil(t, out.Summary)
+	assert.Equal(t, checker.Invalid, out.Valid(), "verdict: %s", out.Summary.VerdictLine())
+	assert.Contains(t, out.Summary.VerdictLine(), "granted twice within its lease")
+}
+
 func TestBugsAreTheFencedLocks(t *testing.T) {
 	s := redislock.DefaultSettings()
 	s.Bugs = []string{"token-reuse"}

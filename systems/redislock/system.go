@@ -79,7 +79,7 @@ func (c Config) Validate() error {
 }
 
 func (c Config) lockConfig() workloads.LockConfig {
-	return workloads.LockConfig{Common: c.Common, LockSettings: c.LockSettings, Key: "lock"}
+	return workloads.LockConfig{Common: c.Common, LockSettings: c.LockSettings, Key: "lock", Lease: c.Lock.Lease}
 }
 
 // ClientNode names client i, as a node of the nemesis.
