@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -119,8 +120,26 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 }
 
 func (r *run) createDir(start time.Time) error {
-	if err := os.MkdirAll(filepath.Join(r.dir, "logs"), 0o755); err != nil {
-		return fmt.Errorf("%w: cannot create the run directory: %w; name a writable results directory", history.ErrBadConfig, err)
+	if err := os.MkdirAll(r.cfg.Results, 0o755); err != nil {
+		return fmt.Errorf("%w: cannot create the results directory: %w; name a writable results directory", history.ErrBadConfig, err)
+	}
+	// Runs of the same system, workload and seed that start in the same
+	// second (a detection campaign's parallel runs) get their own
+	// directories: -2, -3, …
+	base := r.id
+	for n := 2; ; n++ {
+		err := os.Mkdir(r.dir, 0o755)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || n > 100 {
+			return fmt.Errorf("%w: cannot create the run directory: %w; name a writable results directory", history.ErrBadConfig, err)
+		}
+		r.id = fmt.Sprintf("%s-%d", base, n)
+		r.dir = filepath.Join(r.cfg.Results, r.id)
+	}
+	if err := os.Mkdir(filepath.Join(r.dir, "logs"), 0o755); err != nil {
+		return fmt.Errorf("creating the logs directory: %w", err)
 	}
 	r.meta = newRunMeta(r.cfg, r.id, start)
 	if err := r.meta.write(r.dir); err != nil {

@@ -41,6 +41,7 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 		newCheckCmd(stdout, stderr, st, reg),
 		newListCmd(stdout, reg),
 		newCompareCmd(stdout, reg),
+		newDetectCmd(stdout, stderr, st, reg),
 		newHealCmd(stdout, stderr),
 		newNodeCmd(),
 	)

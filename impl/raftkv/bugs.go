@@ -22,6 +22,11 @@ const (
 	// that has not heard of its successor serves old values. Followers
 	// still redirect reads to the leader.
 	BugLeaderRead Bug = "leader-read"
+	// BugEarlyAck: the leader acknowledges a write as soon as it has
+	// appended it to its own log, before a quorum has it (and so before it
+	// is committed): a read right after may miss it, and a leader cut off
+	// with it loses it for good.
+	BugEarlyAck Bug = "early-ack"
 )
 
 // Bugs is every bug of the catalog, each with what it breaks.
@@ -31,6 +36,7 @@ var Bugs = []struct {
 }{
 	{BugStaleRead, "any node answers reads from its local state (no ReadIndex, no leader check)"},
 	{BugLeaderRead, "the leader answers reads from its local state without ReadIndex"},
+	{BugEarlyAck, "a write is acknowledged once the leader has appended it, before a quorum has it"},
 }
 
 // ParseBug returns the bug named s, or an error listing the known ones.

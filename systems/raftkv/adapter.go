@@ -57,14 +57,24 @@ func (s *Settings) Validate(systems.Run) error {
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
 func (Adapter) Bugs() []systems.Bug {
-	pp := []string{nemesis.FaultPartition, nemesis.FaultPause}
+	// A leader paused for longer than the clients' timeout: the others
+	// elect a leader and move on, and when the old one wakes up it still
+	// leads in its own eyes until it hears of the new term.
+	pause := systems.Exposure{Faults: []string{nemesis.FaultPause}, Time: 20 * time.Second, Interval: 6 * time.Second}
 	return systems.Catalog(raftkv.Bugs, map[raftkv.Bug]systems.Exposure{
-		// Clients bound to followers ask them at once; the faults only
-		// make their state older.
-		raftkv.BugStaleRead: {Faults: pp, Time: 10 * time.Second},
+		// Clients bound to followers ask them at once; any fault, even
+		// none, shows it.
+		raftkv.BugStaleRead: pause,
 		// Only a leader that has lost its leadership without knowing it
-		// answers stale: an isolated or paused leader the others replaced.
-		raftkv.BugLeaderRead: {Faults: pp, Time: 30 * time.Second, Interval: 3 * time.Second},
+		// answers stale: the woken leader answers the reads its bound
+		// clients sent while it slept. (An isolated leader steps down by
+		// CheckQuorum about as fast as the others elect, so partitions
+		// expose this bug seldom.)
+		raftkv.BugLeaderRead: pause,
+		// Short partitions of the leader, over and over: its bound clients'
+		// writes are acknowledged while it is cut off and lost when the
+		// others elect a leader, whose first read of the key shows it.
+		raftkv.BugEarlyAck: {Faults: []string{nemesis.FaultPartition}, Time: 20 * time.Second, Interval: 2 * time.Second},
 	})
 }
 
