@@ -150,10 +150,10 @@ func acquireLeases(pairs []Pair) map[int64]grant {
 	return out
 }
 
-// crashBetween reports whether a kill began in [from, to].
+// crashBetween reports whether a kill or power loss began in [from, to].
 func crashBetween(windows []history.Window, from, to int64) bool {
 	for _, w := range windows {
-		if w.Fault == "kill" && w.Start >= from && w.Start <= to {
+		if (w.Fault == "kill" || w.Fault == "powerloss") && w.Start >= from && w.Start <= to {
 			return true
 		}
 	}

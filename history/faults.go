@@ -17,7 +17,7 @@ import "encoding/json"
 // Names of fault-ending events.
 const (
 	FaultHeal   = "heal"   // ends a partition or a toxic
-	FaultStart  = "start"  // restarts a killed process
+	FaultStart  = "start"  // restarts a killed process (kill, powerloss)
 	FaultResume = "resume" // resumes a paused process
 )
 
@@ -56,11 +56,11 @@ func IsFaultEnd(f string) bool {
 func endsFor(end, fault string) bool {
 	switch end {
 	case FaultStart:
-		return fault == "kill"
+		return fault == "kill" || fault == "powerloss"
 	case FaultResume:
 		return fault == "pause"
 	}
-	return fault != "kill" && fault != "pause"
+	return fault != "kill" && fault != "powerloss" && fault != "pause"
 }
 
 // FaultWindows pairs the nemesis events of ops into windows, in the order

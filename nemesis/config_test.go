@@ -58,7 +58,7 @@ func TestParseFaults(t *testing.T) {
 		{"kill,pause,partition,latency", []string{"kill", "pause", "partition", "latency"}, ""},
 		{" latency , latency ", []string{"latency"}, ""},
 		{"all", []string{MixAll}, ""},
-		{"partition,flood", nil, `unknown fault "flood"; valid faults: bandwidth, kill, latency, limit-data, partition, pause, reset-peer, slicer, slow-close, timeout, or all, or none`},
+		{"partition,flood", nil, `unknown fault "flood"; valid faults: bandwidth, kill, latency, limit-data, partition, pause, powerloss, reset-peer, slicer, slow-close, timeout, or all, or none`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

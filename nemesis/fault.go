@@ -32,6 +32,7 @@ const (
 	FaultLimitData = "limit-data"
 	FaultKill      = "kill"
 	FaultPause     = "pause"
+	FaultPowerLoss = "powerloss"
 )
 
 // faultKind is one entry of the fault registry.
@@ -52,6 +53,7 @@ var faultKinds = map[string]faultKind{
 	FaultLimitData: {draw: toxicDraw(drawLimitData)},
 	FaultKill:      {process: true, draw: processDraw(FaultKill)},
 	FaultPause:     {process: true, draw: processDraw(FaultPause)},
+	FaultPowerLoss: {process: true, draw: processDraw(FaultPowerLoss)},
 }
 
 // FaultNames returns every fault name, sorted.

@@ -48,7 +48,7 @@ func healRank(fault string) int {
 	switch fault {
 	case FaultPause:
 		return 0
-	case FaultKill:
+	case FaultKill, FaultPowerLoss:
 		return 1
 	}
 	return 2

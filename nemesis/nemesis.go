@@ -124,11 +124,19 @@ func (n *Nemesis) offeredKinds() ([]string, error) {
 	return kinds, errors.Join(errs...)
 }
 
+func canLosePower(p Processes) bool {
+	_, ok := p.(PowerLosser)
+	return ok
+}
+
 // canOffer says why the deps cannot carry fault kind, or nil.
 func (n *Nemesis) canOffer(kind string) error {
 	switch {
 	case faultKinds[kind].process && n.deps.Processes == nil:
 		return fmt.Errorf("%w: fault %q needs a system whose nodes are processes, and this one has none; drop it from the faults of the run",
+			history.ErrBadConfig, kind)
+	case kind == FaultPowerLoss && !canLosePower(n.deps.Processes):
+		return fmt.Errorf("%w: fault %q needs nodes whose storage knows what it fsynced, and this system's do not; drop it from the faults of the run",
 			history.ErrBadConfig, kind)
 	case !faultKinds[kind].process && n.deps.Net == nil:
 		return fmt.Errorf("%w: fault %q needs Toxiproxy links, and this system has none; drop it from the faults of the run",

@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/faultline/faultline/history"
 )
 
 // childProcesses implements Processes with real child processes (sleep),
@@ -92,6 +94,15 @@ func (p *childProcesses) Kill(_ context.Context, node string) error {
 	p.mu.Unlock()
 	_ = c.Wait() // reap it: killed, not a zombie
 	return nil
+}
+
+// PowerLoss kills node; the storage a real system would truncate is not
+// the nemesis's business.
+func (p *childProcesses) PowerLoss(ctx context.Context, node string) error {
+	p.mu.Lock()
+	p.calls = append(p.calls, "powerloss "+node)
+	p.mu.Unlock()
+	return p.Kill(ctx, node)
 }
 
 func (p *childProcesses) Restart(_ context.Context, node string) error {
@@ -193,6 +204,31 @@ func TestKillTerminatesAndRestarts(t *testing.T) {
 	require.NoError(t, f.Heal(ctx))
 	assert.NotEqual(t, before["n2"], p.pid("n2"), "restarted as a new process")
 	eventually(t, "n2 runs", func() bool { return running(p.pid("n2")) })
+}
+
+func TestPowerLossKillsAndRestarts(t *testing.T) {
+	requireProcFS(t)
+	p := startChildren(t, "n1", "n2", "n3")
+	ctx := testCtx(t, 10*time.Second)
+	pid := p.pid("n3")
+	f := newPowerLoss(p, staticLeader("n3"), TargetLeader, []string{"n1", "n2", "n3"})
+	require.NoError(t, f.Inject(ctx))
+	eventually(t, "n3 is gone", func() bool { return procState(pid) == "gone" })
+	assert.Contains(t, p.callLog(), "powerloss n3")
+	require.NoError(t, f.Heal(ctx))
+	eventually(t, "n3 runs", func() bool { return running(p.pid("n3")) })
+	assert.Equal(t, map[string]any{"target": TargetLeader, "nodes": []string{"n3"}, "hit_leader": true}, f.Describe())
+}
+
+// killOnly are processes whose storage cannot lose power.
+type killOnly struct{ Processes }
+
+func TestPowerLossNeedsAPowerLosser(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Faults = []string{FaultPowerLoss}
+	_, err := New(cfg, Deps{Processes: killOnly{&childProcesses{}}, Nodes: []string{"n1", "n2", "n3"}})
+	require.ErrorIs(t, err, history.ErrBadConfig)
+	assert.Contains(t, err.Error(), "fsynced")
 }
 
 func TestKillAllCrashesTheWholeCluster(t *testing.T) {

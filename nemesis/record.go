@@ -10,7 +10,7 @@ import (
 // endEvent names the history event that ends a fault.
 func endEvent(fault string) string {
 	switch fault {
-	case FaultKill:
+	case FaultKill, FaultPowerLoss:
 		return history.FaultStart
 	case FaultPause:
 		return history.FaultResume

@@ -92,8 +92,11 @@ func (s processSpec) params() map[string]any {
 }
 
 func (s processSpec) build(n *Nemesis, _ int64, _ time.Duration) Fault {
-	if s.Kind == FaultKill {
+	switch s.Kind {
+	case FaultKill:
 		return newKill(n.deps.Processes, n.deps.Leader, s.Target, s.Order)
+	case FaultPowerLoss:
+		return newPowerLoss(n.deps.Processes, n.deps.Leader, s.Target, s.Order)
 	}
 	return newPause(n.deps.Processes, n.deps.Leader, s.Target, s.Order)
 }

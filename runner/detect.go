@@ -59,6 +59,7 @@ type DetectCase struct {
 	Flags    []string      `json:"flags,omitempty"`
 	Time     time.Duration `json:"time"`
 	Interval time.Duration `json:"nemesis_interval,omitempty"`
+	Targets  string        `json:"targets,omitempty"`
 	Note     string        `json:"note,omitempty"`
 }
 
@@ -71,6 +72,9 @@ func (c DetectCase) Name() string {
 	if c.Interval > 0 {
 		name += " every " + c.Interval.String()
 	}
+	if c.Targets != "" {
+		name += " on " + c.Targets
+	}
 	name += "]"
 	if len(c.Flags) > 0 {
 		name += " " + strings.Join(c.Flags, " ")
@@ -81,7 +85,7 @@ func (c DetectCase) Name() string {
 // key identifies a control: the same system under the same faults and
 // flags is run once, for as long as the longest of the bugs it controls.
 func (c DetectCase) key() string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s", c.System, c.Workload, strings.Join(c.Faults, ","), strings.Join(c.Flags, " "), c.Interval)
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", c.System, c.Workload, strings.Join(c.Faults, ","), strings.Join(c.Flags, " "), c.Interval, c.Targets)
 }
 
 // Command is the `faultline run` command line of the case with seed.
@@ -101,6 +105,9 @@ func (c DetectCase) Command(seed int64) string {
 	args = append(args, "--nemesis", nem, "--time", c.Time.String())
 	if c.Interval > 0 {
 		args = append(args, "--nemesis-interval", c.Interval.String())
+	}
+	if c.Targets != "" {
+		args = append(args, "--targets", c.Targets)
 	}
 	return strings.Join(append(args, "--seed", fmt.Sprint(seed)), " ")
 }
@@ -188,7 +195,7 @@ func (cfg DetectConfig) Plan() (bugs, controls []DetectCase, controlsOf map[stri
 			matched[name], matched[b.Name] = true, true
 			e := b.Exposure
 			c := DetectCase{System: sys.Name(), Bug: b.Name, Does: b.Does, Workload: e.Workload, Faults: slices.Clone(e.Faults),
-				Flags: slices.Clone(e.Flags), Time: e.Time, Interval: e.Interval, Note: e.Note}
+				Flags: slices.Clone(e.Flags), Time: e.Time, Interval: e.Interval, Targets: e.Targets, Note: e.Note}
 			if c.Workload == "" {
 				c.Workload = sys.Workloads()[0]
 			}
@@ -250,6 +257,7 @@ func (cfg DetectConfig) runConfig(c DetectCase, seed int64, dir string) (Config,
 	if c.Interval > 0 {
 		rc.NemesisInterval = c.Interval
 	}
+	rc.Bounds.Targets = c.Targets
 	sys, ok := rc.registry().Lookup(c.System)
 	if !ok {
 		return rc, fmt.Errorf("%w: unknown system %q", history.ErrBadConfig, c.System)

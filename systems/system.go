@@ -135,6 +135,9 @@ type Exposure struct {
 	// Time is how long the workload runs; Interval, if not 0, how long
 	// each fault lasts (--nemesis-interval).
 	Time, Interval time.Duration
+	// Targets, if not empty, are the process-fault targets to draw from,
+	// as --targets takes them ("all": every node at once).
+	Targets string
 	// Note says what is known about how well the exposure works, when it
 	// is not caught in every seed (the detection table repeats it).
 	Note string

@@ -27,6 +27,10 @@ const (
 	// is committed): a read right after may miss it, and a leader cut off
 	// with it loses it for good.
 	BugEarlyAck Bug = "early-ack"
+	// BugNoFsync: the write-ahead log is never fsynced, yet the node
+	// acknowledges entries and votes as if it were: what it acknowledged
+	// is lost when the machine loses power (the powerloss fault).
+	BugNoFsync Bug = "no-fsync"
 )
 
 // Bugs is every bug of the catalog, each with what it breaks.
@@ -37,6 +41,7 @@ var Bugs = []struct {
 	{BugStaleRead, "any node answers reads from its local state (no ReadIndex, no leader check)"},
 	{BugLeaderRead, "the leader answers reads from its local state without ReadIndex"},
 	{BugEarlyAck, "a write is acknowledged once the leader has appended it, before a quorum has it"},
+	{BugNoFsync, "the write-ahead log is never fsynced, yet entries and votes are acknowledged (caught with the powerloss fault)"},
 }
 
 // ParseBug returns the bug named s, or an error listing the known ones.

@@ -78,6 +78,7 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening storage of node %s: %w", cfg.ID, err)
 	}
+	store.wal.noFsync = cfg.hasBug(BugNoFsync)
 	n := &Node{
 		cfg: cfg, logger: logger, store: store, metrics: newMetrics(cfg.ID),
 		recvc:   make(chan raft.Message, 4096),

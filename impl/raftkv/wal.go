@@ -2,6 +2,7 @@ package raftkv
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,13 @@ import (
 // to drop the compacted prefix.
 const walFileName = "wal.log"
 
+// syncedFileName records how much of the log the last fsync made durable:
+// the log's length then, 8 bytes little-endian, overwritten in place after
+// every fsync and never fsynced itself. It is what DropUnsynced needs to
+// simulate a power loss honestly: the process is gone, the page cache
+// would be too, and with it every byte written after the last fsync.
+const syncedFileName = "wal.synced"
+
 // wal is the append-only write-ahead log of entries and hard states.
 //
 // When the core overwrites a suffix of the log (a follower's divergent
@@ -31,6 +39,12 @@ type wal struct {
 	logger *slog.Logger
 	// onSync observes each fsync's duration (for the metrics); may be nil.
 	onSync func(time.Duration)
+	// size is the log's length, synced the part the last fsync covered,
+	// recorded in marker.
+	size, synced int64
+	marker       *os.File
+	// noFsync is the no-fsync bug: sync returns without syncing.
+	noFsync bool
 }
 
 // walState is what replaying the log recovers.
@@ -71,11 +85,66 @@ func openWAL(dir string, snap raft.SnapshotMeta, logger *slog.Logger) (*wal, wal
 		f.Close()
 		return nil, walState{}, fmt.Errorf("seeking to the end of %s: %w", path, err)
 	}
+	// What the log holds now is what survived; make it durable, so that
+	// what the marker says is true of it.
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, walState{}, fmt.Errorf("fsync of %s: %w", path, err)
+	}
 	if err := syncDir(dir); err != nil {
 		f.Close()
 		return nil, walState{}, err
 	}
-	return &wal{dir: dir, path: path, f: f, logger: logger}, st, nil
+	marker, err := os.OpenFile(filepath.Join(dir, syncedFileName), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		f.Close()
+		return nil, walState{}, fmt.Errorf("opening the log's sync marker: %w", err)
+	}
+	w := &wal{dir: dir, path: path, f: f, logger: logger, size: good, marker: marker}
+	if err := w.markSynced(good); err != nil {
+		w.close()
+		return nil, walState{}, err
+	}
+	return w, st, nil
+}
+
+// markSynced records that the first n bytes of the log are durable.
+func (w *wal) markSynced(n int64) error {
+	w.synced = n
+	if _, err := w.marker.WriteAt(binary.LittleEndian.AppendUint64(nil, uint64(n)), 0); err != nil {
+		return fmt.Errorf("recording the log's synced length: %w", err)
+	}
+	return nil
+}
+
+// DropUnsynced does to a stopped node's data directory what a power loss
+// does to a disk: the write-ahead log loses every byte written after its
+// last fsync. It returns how many bytes were dropped. A directory without
+// a sync marker (never opened by a node) is left alone. Use it only on the
+// data directory of a node that is not running.
+func DropUnsynced(dataDir string) (dropped int64, err error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, syncedFileName))
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return 0, nil
+	case err != nil:
+		return 0, fmt.Errorf("reading the log's sync marker: %w", err)
+	case len(b) < 8:
+		return 0, fmt.Errorf("%w: the log's sync marker in %s is %d bytes, not 8", ErrCorrupt, dataDir, len(b))
+	}
+	synced := int64(binary.LittleEndian.Uint64(b))
+	path := filepath.Join(dataDir, walFileName)
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, fmt.Errorf("power loss of %s: %w", dataDir, err)
+	}
+	if fi.Size() <= synced {
+		return 0, nil
+	}
+	if err := os.Truncate(path, synced); err != nil {
+		return 0, fmt.Errorf("power loss of %s: %w", dataDir, err)
+	}
+	return fi.Size() - synced, nil
 }
 
 // replayWAL decodes data and returns the recovered state and the length of
@@ -186,7 +255,9 @@ func (w *wal) save(hs raft.HardState, ents []raft.Entry, sync bool) error {
 		w.buf = appendHardStateRecord(w.buf, hs)
 	}
 	if len(w.buf) > 0 {
-		if _, err := w.f.Write(w.buf); err != nil {
+		n, err := w.f.Write(w.buf)
+		w.size += int64(n)
+		if err != nil {
 			return fmt.Errorf("appending to %s: %w", w.path, err)
 		}
 	}
@@ -197,6 +268,9 @@ func (w *wal) save(hs raft.HardState, ents []raft.Entry, sync bool) error {
 }
 
 func (w *wal) sync() error {
+	if w.noFsync {
+		return nil // the bug: believe it is on disk
+	}
 	start := time.Now()
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("fsync of %s: %w", w.path, err)
@@ -204,7 +278,7 @@ func (w *wal) sync() error {
 	if w.onSync != nil {
 		w.onSync(time.Since(start))
 	}
-	return nil
+	return w.markSynced(w.size)
 }
 
 // rewrite replaces the log with hs and ents (the entries that survive a
@@ -229,11 +303,11 @@ func (w *wal) rewrite(hs raft.HardState, ents []raft.Entry) error {
 		return fmt.Errorf("seeking to the end of %s: %w", w.path, err)
 	}
 	w.f.Close()
-	w.f = f
-	return nil
+	w.f, w.size = f, int64(len(buf))
+	return w.markSynced(w.size) // writeFileAtomic fsynced it
 }
 
-func (w *wal) close() error { return w.f.Close() }
+func (w *wal) close() error { return errors.Join(w.f.Close(), w.marker.Close()) }
 
 // writeFileAtomic writes data to path through a temporary file: write,
 // fsync, rename, fsync the directory.

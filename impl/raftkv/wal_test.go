@@ -217,3 +217,40 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestPowerLossDropsWhatWasNotSynced: DropUnsynced keeps exactly what the
+// last fsync covered, and a log that never fsyncs (the no-fsync bug) keeps
+// nothing of what it wrote since it was opened.
+func TestPowerLossDropsWhatWasNotSynced(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		noFsync  bool
+		wantLast uint64
+	}{
+		{"fsync", false, 5},
+		{"no-fsync", true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, _, err := openWAL(dir, raft.SnapshotMeta{}, slog.New(slog.DiscardHandler))
+			require.NoError(t, err)
+			w.noFsync = tc.noFsync
+			require.NoError(t, w.save(raft.HardState{Term: 1, Commit: 5}, ents(1, 1, 5), true))
+			require.NoError(t, w.save(raft.HardState{}, ents(1, 6, 9), false), "written, not synced")
+			require.NoError(t, w.close())
+
+			dropped, err := DropUnsynced(dir)
+			require.NoError(t, err)
+			assert.Positive(t, dropped)
+			_, st, err := openWAL(dir, raft.SnapshotMeta{}, slog.New(slog.DiscardHandler))
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantLast, st.last, "what survives the power loss")
+			again, err := DropUnsynced(dir)
+			require.NoError(t, err)
+			assert.Zero(t, again, "reopening fsynced what survived")
+		})
+	}
+	dropped, err := DropUnsynced(t.TempDir())
+	require.NoError(t, err)
+	assert.Zero(t, dropped, "a directory no node opened is left alone")
+}

@@ -57,10 +57,12 @@ func (s *Settings) Validate(systems.Run) error {
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
 func (Adapter) Bugs() []systems.Bug {
-	// A leader paused for longer than the clients' timeout: the others
-	// elect a leader and move on, and when the old one wakes up it still
-	// leads in its own eyes until it hears of the new term.
-	pause := systems.Exposure{Faults: []string{nemesis.FaultPause}, Time: 20 * time.Second, Interval: 6 * time.Second}
+	// The leader paused, three times, each time for longer than twice the
+	// clients' timeout: the others elect a leader and move on, its bound
+	// clients send it reads again, and when it wakes up it still leads in
+	// its own eyes until it hears of the new term.
+	pause := systems.Exposure{Faults: []string{nemesis.FaultPause}, Time: 30 * time.Second, Interval: 5 * time.Second,
+		Targets: nemesis.TargetLeader}
 	return systems.Catalog(raftkv.Bugs, map[raftkv.Bug]systems.Exposure{
 		// Clients bound to followers ask them at once; any fault, even
 		// none, shows it.
@@ -75,6 +77,15 @@ func (Adapter) Bugs() []systems.Bug {
 		// writes are acknowledged while it is cut off and lost when the
 		// others elect a leader, whose first read of the key shows it.
 		raftkv.BugEarlyAck: {Faults: []string{nemesis.FaultPartition}, Time: 20 * time.Second, Interval: 2 * time.Second},
+		// Power cuts of the whole cluster: nodes that never fsynced come
+		// back without what they acknowledged, so committed writes are
+		// gone. (A node that alone loses its log finds out itself: the
+		// leader's commit index is past its last entry, and the Raft core
+		// stops it, as etcd's does.) Cuts of one node keep the control
+		// honest: the correct cluster serves through them, so its run is
+		// not unknown for want of work under the fault.
+		raftkv.BugNoFsync: {Faults: []string{nemesis.FaultPowerLoss}, Time: 20 * time.Second, Interval: 3 * time.Second,
+			Targets: nemesis.TargetOne + "," + nemesis.TargetAll},
 	})
 }
 
@@ -100,7 +111,7 @@ func (Adapter) Workloads() []string { return []string{"register"} }
 func (Adapter) Faults() []string {
 	return []string{nemesis.FaultPartition, nemesis.FaultLatency, nemesis.FaultKill, nemesis.FaultPause,
 		nemesis.FaultBandwidth, nemesis.FaultSlowClose, nemesis.FaultTimeout, nemesis.FaultResetPeer,
-		nemesis.FaultSlicer, nemesis.FaultLimitData}
+		nemesis.FaultSlicer, nemesis.FaultLimitData, nemesis.FaultPowerLoss}
 }
 
 // NewSettings returns the defaults.

@@ -82,7 +82,7 @@ func (Adapter) Bugs() []systems.Bug {
 	// A holder paused or slowed past its lease is what both bugs need:
 	// the next holder gets its lock while it still believes it holds it.
 	fenced := systems.Exposure{Workload: WorkloadFenced, Flags: []string{"--lock=" + LockFenced},
-		Faults: []string{nemesis.FaultLatency, nemesis.FaultPause}, Time: 20 * time.Second, Interval: 3 * time.Second}
+		Faults: []string{nemesis.FaultLatency, nemesis.FaultPause}, Time: 30 * time.Second, Interval: 4 * time.Second}
 	return systems.Catalog(lock.Bugs, map[lock.Bug]systems.Exposure{
 		lock.BugTokenReuse:   fenced,
 		lock.BugNoOwnerCheck: fenced,
