@@ -44,8 +44,11 @@
 //     them or those of one node.
 //
 // Process faults, over the Processes a system offers: kill (SIGKILL, then a
-// restart from the data directory when healed) and pause (SIGSTOP, then
-// SIGCONT), aimed at one node, the leader, a minority, a majority or all.
+// restart from the data directory when healed), pause (SIGSTOP, then
+// SIGCONT) and powerloss (a kill after which the node's disk loses what it
+// had not fsynced, for Processes that are also a PowerLosser: the Raft KV,
+// whose write-ahead log records how much of it each fsync covered), aimed
+// at one node, the leader, a minority, a majority or all.
 //
 // # The schedule
 //
@@ -71,7 +74,7 @@
 //	{"id":5,"target":"majority","nodes":["n1","n3"],"hit_leader":true}
 //
 // Its end is an info op with f "heal" (network faults), "start" (after a
-// kill) or "resume" (after a pause) and value {"id":3}. A start is
+// kill or a power loss) or "resume" (after a pause) and value {"id":3}. A start is
 // recorded once the fault is in force; a fault that fails to inject is
 // undone and not recorded.
 //

@@ -28,6 +28,10 @@ import (
 type DetectConfig struct {
 	// Seeds are the seeds every case runs with.
 	Seeds []int64
+	// ControlSeeds, if not 0, runs the controls with only the first
+	// ControlSeeds seeds (a short campaign that still tries each bug with
+	// every seed).
+	ControlSeeds int
 	// Time, if not 0, replaces every exposure's own run time.
 	Time time.Duration
 	// Bugs, if not empty, restricts the campaign to these bugs, each
@@ -347,9 +351,12 @@ func Detect(ctx context.Context, cfg DetectConfig, logger *slog.Logger) (*Detect
 		record func(DetectRun)
 	}
 	var jobs []job
-	for _, seed := range cfg.Seeds {
+	for k, seed := range cfg.Seeds {
 		for i, b := range bugs {
 			jobs = append(jobs, job{b, seed, func(r DetectRun) { rep.Bugs[i].Runs = append(rep.Bugs[i].Runs, r) }})
+		}
+		if cfg.ControlSeeds > 0 && k >= cfg.ControlSeeds {
+			continue
 		}
 		for i, c := range controls {
 			jobs = append(jobs, job{c, seed, func(r DetectRun) { rep.Controls[i].Runs = append(rep.Controls[i].Runs, r) }})

@@ -15,7 +15,9 @@
 // The workloads: register (read / write / cas over independent keys, every
 // written value unique: register.go), lock and fenced (clients acquire a
 // lock, hold it, release it; in fenced they also write to a resource with
-// their fencing token: lock.go), and breaker (callers through a circuit
+// their fencing token; an acquire's invoke value carries the lease and, for
+// a GrantReporter client, its ok value when the winning attempt was sent:
+// lock.go), and breaker (callers through a circuit
 // breaker, with its decisions and transitions recorded: breaker.go).
 //
 // Workers follow Jepsen's process rule: after an info outcome a worker

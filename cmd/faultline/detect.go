@@ -37,6 +37,9 @@ func newDetectCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry)
 			if seeds < 1 {
 				return fmt.Errorf("%w: --seeds must be at least 1, got %d", history.ErrBadConfig, seeds)
 			}
+			if cfg.ControlSeeds < 0 {
+				return fmt.Errorf("%w: --control-seeds must not be negative, got %d", history.ErrBadConfig, cfg.ControlSeeds)
+			}
 			if cfg.Parallel < 1 {
 				return fmt.Errorf("%w: --parallel must be at least 1, got %d", history.ErrBadConfig, cfg.Parallel)
 			}
@@ -91,6 +94,7 @@ func newDetectCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry)
 	}
 	f := cmd.Flags()
 	f.IntVar(&seeds, "seeds", 10, "how many seeds each case runs with")
+	f.IntVar(&cfg.ControlSeeds, "control-seeds", 0, "run the correct systems with only the first N seeds (default: every seed)")
 	f.Int64Var(&firstSeed, "first-seed", 1, "the first seed; the others follow it")
 	f.DurationVar(&cfg.Time, "time", 0, "run time of every case (default: each exposure's own)")
 	f.StringArrayVar(&cfg.Bugs, "bug", nil, "only this bug, as system/bug or bug (repeatable; default: every bug of every catalog)")

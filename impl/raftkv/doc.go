@@ -74,11 +74,21 @@
 //	v, found, err := c.Read(ctx, "x")
 //	err = c.CAS(ctx, "x", 1, 2) // errors.Is(err, raftkv.ErrMismatch) when x != 1
 //
+// # Power loss
+//
+// The write-ahead log keeps beside it (wal.synced) the length its last
+// fsync covered. DropUnsynced truncates a stopped node's log to that
+// length: what a power cut does to a disk whose page cache is gone. A node
+// that fsyncs before it acknowledges loses nothing it acknowledged.
+//
 // # Deliberate bugs
 //
 // Config.Bugs switches a node into bugs of the catalog ([Bugs]): stale-read
-// (every node answers reads from its own applied state) and leader-read (the
-// leader answers reads without ReadIndex). They exist so that a test harness
+// (every node answers reads from its own applied state), leader-read (the
+// leader answers reads without ReadIndex), early-ack (the leader
+// acknowledges a write once it is in its own log, before a quorum has it)
+// and no-fsync (the write-ahead log is never fsynced, yet what it holds is
+// acknowledged). They exist so that a test harness
 // can prove it catches them; none is on by default, and a node that runs
 // with one says so in its log and its /status.
 package raftkv

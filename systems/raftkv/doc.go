@@ -10,7 +10,9 @@
 // in logs/<node>.log, every directed link — node → node and client → node —
 // through its own Toxiproxy proxy. Node faults are real: Kill is SIGKILL and
 // Restart starts the node again from its data directory, Pause is SIGSTOP
-// and Resume SIGCONT (through systems/proc). [RegisterClient] adapts the
+// and Resume SIGCONT (through systems/proc), and PowerLoss is a kill after
+// which the node's write-ahead log loses what it had not fsynced
+// (impl/raftkv.DropUnsynced): the powerloss fault. [RegisterClient] adapts the
 // Raft KV client to the register workload, sorting its errors into definite
 // and indeterminate.
 //

@@ -26,4 +26,10 @@
 // including inside its critical section — the stop-the-world pause of
 // Kleppmann's example — and [System.Leader] names the client that holds the
 // lock now, so that a fault aimed at "the leader" pauses the holder.
+//
+// Each acquire records the lease it asks for ({"lease_ns": …}) and, on
+// success, when the attempt that won was sent ({"token": …, "sent": …}), so
+// that the lease-exclusion check can tell a lease that ran out under a
+// paused holder, which the lock allows, from a lock Redis granted twice
+// within a lease, which it must not (the no-owner-check bug).
 package redislock
