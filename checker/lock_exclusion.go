@@ -80,23 +80,12 @@ func (c MutualExclusionChecker) Check(ctx context.Context, ops []history.Op) Res
 	d := &MutualExclusionDetails{Holds: len(holds), PossiblyHeld: possibly}
 	res.Details = d
 	windows := history.FaultWindows(ops)
-	for i := range holds {
-		if ctx.Err() != nil {
-			res.Explanation = "mutual-exclusion check stopped: " + context.Cause(ctx).Error()
-			return res
-		}
-		for j := i + 1; j < len(holds) && holds[j].From < holds[i].To; j++ {
-			a, b := holds[i], holds[j]
-			if a.Key != b.Key || a.Process == b.Process || b.To <= a.From {
-				continue
-			}
-			d.OverlapCount++
-			if len(d.Overlaps) < maxOverlaps {
-				o := Overlap{First: a, Second: b, From: max(a.From, b.From), To: min(a.To, b.To)}
-				o.Faults = faultsDuring(windows, min(a.Invoked, b.Invoked), o.To)
-				d.Overlaps = append(d.Overlaps, o)
-			}
-		}
+	if err := eachOverlap(ctx, holds, func(a, b Hold) {
+		d.OverlapCount++
+		d.Overlaps = keepOverlap(d.Overlaps, windows, a, b)
+	}); err != nil {
+		res.Valid, res.Explanation = Unknown, "mutual-exclusion check stopped: "+err.Error()
+		return res
 	}
 	switch {
 	case d.OverlapCount > 0:
@@ -110,6 +99,36 @@ func (c MutualExclusionChecker) Check(ctx context.Context, ops []history.Op) Res
 		res.Explanation = fmt.Sprintf("%d holds, none overlapping (%d acquires of unknown outcome)", len(holds), possibly)
 	}
 	return res
+}
+
+// eachOverlap calls f with every two holds (sorted by From) of one lock by
+// two processes that overlap in time. It returns ctx's cause if ctx ends.
+func eachOverlap(ctx context.Context, holds []Hold, f func(a, b Hold)) error {
+	for i := range holds {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		for j := i + 1; j < len(holds) && holds[j].From < holds[i].To; j++ {
+			a, b := holds[i], holds[j]
+			if a.Key != b.Key || a.Process == b.Process || b.To <= a.From {
+				continue
+			}
+			f(a, b)
+		}
+	}
+	return nil
+}
+
+// keepOverlap appends the overlap of a and b, with the faults in force
+// from the first of the two acquires to its end, while the list is shorter
+// than maxOverlaps.
+func keepOverlap(list []Overlap, windows []history.Window, a, b Hold) []Overlap {
+	if len(list) >= maxOverlaps {
+		return list
+	}
+	o := Overlap{First: a, Second: b, From: max(a.From, b.From), To: min(a.To, b.To)}
+	o.Faults = faultsDuring(windows, min(a.Invoked, b.Invoked), o.To)
+	return append(list, o)
 }
 
 // LockHolds returns the beliefs of holding a lock, sorted by start, and the

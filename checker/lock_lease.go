@@ -80,27 +80,16 @@ func (c LeaseChecker) Check(ctx context.Context, ops []history.Op) Result {
 	}
 	d.Holds = len(sure)
 	windows := history.FaultWindows(ops)
-	for i := range sure {
-		if ctx.Err() != nil {
-			res.Valid, res.Explanation = Unknown, "lease-exclusion check stopped: "+context.Cause(ctx).Error()
-			return res
+	if err := eachOverlap(ctx, sure, func(a, b Hold) {
+		if crashBetween(windows, min(a.Invoked, b.Invoked), max(a.From, b.From)) {
+			d.AfterCrash++
+			return
 		}
-		for j := i + 1; j < len(sure) && sure[j].From < sure[i].To; j++ {
-			a, b := sure[i], sure[j]
-			if a.Key != b.Key || a.Process == b.Process || b.To <= a.From {
-				continue
-			}
-			if crashBetween(windows, min(a.Invoked, b.Invoked), max(a.From, b.From)) {
-				d.AfterCrash++
-				continue
-			}
-			d.OverlapCount++
-			if len(d.Overlaps) < maxOverlaps {
-				o := Overlap{First: a, Second: b, From: max(a.From, b.From), To: min(a.To, b.To)}
-				o.Faults = faultsDuring(windows, min(a.Invoked, b.Invoked), o.To)
-				d.Overlaps = append(d.Overlaps, o)
-			}
-		}
+		d.OverlapCount++
+		d.Overlaps = keepOverlap(d.Overlaps, windows, a, b)
+	}); err != nil {
+		res.Valid, res.Explanation = Unknown, "lease-exclusion check stopped: "+err.Error()
+		return res
 	}
 	switch {
 	case d.OverlapCount > 0:

@@ -64,7 +64,9 @@ type DetectCase struct {
 	Time     time.Duration `json:"time"`
 	Interval time.Duration `json:"nemesis_interval,omitempty"`
 	Targets  string        `json:"targets,omitempty"`
-	Note     string        `json:"note,omitempty"`
+	// Directions are the toxic directions to draw from (--directions).
+	Directions string `json:"directions,omitempty"`
+	Note       string `json:"note,omitempty"`
 }
 
 // Name is "system/bug", or the system and its faults for a control.
@@ -79,6 +81,9 @@ func (c DetectCase) Name() string {
 	if c.Targets != "" {
 		name += " on " + c.Targets
 	}
+	if c.Directions != "" {
+		name += " " + c.Directions
+	}
 	name += "]"
 	if len(c.Flags) > 0 {
 		name += " " + strings.Join(c.Flags, " ")
@@ -89,7 +94,7 @@ func (c DetectCase) Name() string {
 // key identifies a control: the same system under the same faults and
 // flags is run once, for as long as the longest of the bugs it controls.
 func (c DetectCase) key() string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|%s", c.System, c.Workload, strings.Join(c.Faults, ","), strings.Join(c.Flags, " "), c.Interval, c.Targets)
+	return fmt.Sprintf("%s|%s|%s|%s|%s|%s|%s", c.System, c.Workload, strings.Join(c.Faults, ","), strings.Join(c.Flags, " "), c.Interval, c.Targets, c.Directions)
 }
 
 // Command is the `faultline run` command line of the case with seed.
@@ -112,6 +117,9 @@ func (c DetectCase) Command(seed int64) string {
 	}
 	if c.Targets != "" {
 		args = append(args, "--targets", c.Targets)
+	}
+	if c.Directions != "" {
+		args = append(args, "--directions", c.Directions)
 	}
 	return strings.Join(append(args, "--seed", fmt.Sprint(seed)), " ")
 }
@@ -199,7 +207,7 @@ func (cfg DetectConfig) Plan() (bugs, controls []DetectCase, controlsOf map[stri
 			matched[name], matched[b.Name] = true, true
 			e := b.Exposure
 			c := DetectCase{System: sys.Name(), Bug: b.Name, Does: b.Does, Workload: e.Workload, Faults: slices.Clone(e.Faults),
-				Flags: slices.Clone(e.Flags), Time: e.Time, Interval: e.Interval, Targets: e.Targets, Note: e.Note}
+				Flags: slices.Clone(e.Flags), Time: e.Time, Interval: e.Interval, Targets: e.Targets, Directions: e.Directions, Note: e.Note}
 			if c.Workload == "" {
 				c.Workload = sys.Workloads()[0]
 			}
@@ -261,7 +269,7 @@ func (cfg DetectConfig) runConfig(c DetectCase, seed int64, dir string) (Config,
 	if c.Interval > 0 {
 		rc.NemesisInterval = c.Interval
 	}
-	rc.Bounds.Targets = c.Targets
+	rc.Bounds.Targets, rc.Bounds.Directions = c.Targets, c.Directions
 	sys, ok := rc.registry().Lookup(c.System)
 	if !ok {
 		return rc, fmt.Errorf("%w: unknown system %q", history.ErrBadConfig, c.System)

@@ -138,6 +138,9 @@ type Exposure struct {
 	// Targets, if not empty, are the process-fault targets to draw from,
 	// as --targets takes them ("all": every node at once).
 	Targets string
+	// Directions, if not empty, are the toxic directions to draw from, as
+	// --directions takes them ("downstream": replies delayed).
+	Directions string
 	// Note says what is known about how well the exposure works, when it
 	// is not caught in every seed (the detection table repeats it).
 	Note string

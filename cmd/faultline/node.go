@@ -18,6 +18,7 @@ func newNodeCmd() *cobra.Command {
 	cfg := raftkv.DefaultConfig()
 	var peers []string
 	var verbose bool
+	engine := "raft"
 	cmd := &cobra.Command{
 		Use:   "node --id ID --listen ADDR --client-listen ADDR --peer ID=ADDR... --data DIR",
 		Short: "Run one node of the reference Raft key-value store",
@@ -46,6 +47,17 @@ func newNodeCmd() *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("%w: %w", history.ErrBadConfig, err)
 			}
+			switch engine {
+			case "raft":
+			case "hashicorp":
+				hn, err := raftkv.NewHashiNode(cfg)
+				if err != nil {
+					return fmt.Errorf("starting node %s: %w", cfg.ID, err)
+				}
+				return hn.Run(cmd.Context())
+			default:
+				return fmt.Errorf("%w: --engine %q: want raft or hashicorp", history.ErrBadConfig, engine)
+			}
 			node, err := raftkv.NewNode(cfg)
 			if err != nil {
 				if errors.Is(err, raftkv.ErrCorrupt) {
@@ -68,6 +80,7 @@ func newNodeCmd() *cobra.Command {
 	f.Uint64Var(&cfg.SnapshotEntries, "snapshot-entries", cfg.SnapshotEntries, "applied entries between snapshots")
 	f.DurationVar(&cfg.RequestTimeout, "request-timeout", cfg.RequestTimeout, "bound of one client request on the node")
 	f.Var(bugFlag{&cfg.Bugs}, "bug", "run with a deliberate bug of the catalog, to test a harness (repeatable; see `faultline list`)")
+	f.StringVar(&engine, "engine", engine, "the consensus under the same KV service: raft (impl/raft, the reference) or hashicorp (github.com/hashicorp/raft with raft-boltdb, a control)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log debug events too")
 	return cmd
 }

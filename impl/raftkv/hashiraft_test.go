@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,56 +19,6 @@ import (
 // compare against: the same commands, the same state machine code, TCP on
 // loopback. Reads are linearizable the way hashicorp/raft users make them:
 // VerifyLeader (a quorum round), then the local state.
-
-type hashiFSM struct {
-	mu sync.Mutex
-	kv *kvState
-}
-
-func (f *hashiFSM) Apply(l *raft.Log) any {
-	c, err := decodeCommand(l.Data)
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.kv.apply(l.Index, c)
-}
-
-func (f *hashiFSM) Snapshot() (raft.FSMSnapshot, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	data, err := f.kv.snapshot()
-	return hashiSnap(data), err
-}
-
-func (f *hashiFSM) Restore(r io.ReadCloser) error {
-	defer r.Close()
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	kv, err := restoreKVState(data)
-	if err != nil {
-		return err
-	}
-	f.mu.Lock()
-	f.kv = kv
-	f.mu.Unlock()
-	return nil
-}
-
-type hashiSnap []byte
-
-func (s hashiSnap) Persist(sink raft.SnapshotSink) error {
-	if _, err := sink.Write(s); err != nil {
-		sink.Cancel()
-		return err
-	}
-	return sink.Close()
-}
-
-func (hashiSnap) Release() {}
 
 type hashiNode struct {
 	raft  *raft.Raft

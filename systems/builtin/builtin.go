@@ -7,6 +7,7 @@ import (
 	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/systems/breaker"
 	"github.com/faultline/faultline/systems/etcd"
+	"github.com/faultline/faultline/systems/hraftkv"
 	"github.com/faultline/faultline/systems/raftkv"
 	"github.com/faultline/faultline/systems/redislock"
 )
@@ -19,5 +20,6 @@ func Registry() *systems.Registry {
 		redislock.Adapter{},
 		breaker.Adapter{},
 		etcd.Adapter{},
+		hraftkv.Adapter{},
 	)
 }

@@ -57,26 +57,25 @@ func (s *Settings) Validate(systems.Run) error {
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
 func (Adapter) Bugs() []systems.Bug {
-	// The leader paused, three times, each time for longer than twice the
-	// clients' timeout: the others elect a leader and move on, its bound
-	// clients send it reads again, and when it wakes up it still leads in
-	// its own eyes until it hears of the new term.
-	pause := systems.Exposure{Faults: []string{nemesis.FaultPause}, Time: 30 * time.Second, Interval: 5 * time.Second,
-		Targets: nemesis.TargetLeader}
+	// Short partitions of the leader, again and again.
+	partitions := systems.Exposure{Faults: []string{nemesis.FaultPartition}, Time: 20 * time.Second, Interval: 2 * time.Second}
 	return systems.Catalog(raftkv.Bugs, map[raftkv.Bug]systems.Exposure{
 		// Clients bound to followers ask them at once; any fault, even
 		// none, shows it.
-		raftkv.BugStaleRead: pause,
+		raftkv.BugStaleRead: partitions,
 		// Only a leader that has lost its leadership without knowing it
-		// answers stale: the woken leader answers the reads its bound
-		// clients sent while it slept. (An isolated leader steps down by
-		// CheckQuorum about as fast as the others elect, so partitions
-		// expose this bug seldom.)
-		raftkv.BugLeaderRead: pause,
-		// Short partitions of the leader, over and over: its bound clients'
-		// writes are acknowledged while it is cut off and lost when the
-		// others elect a leader, whose first read of the key shows it.
-		raftkv.BugEarlyAck: {Faults: []string{nemesis.FaultPartition}, Time: 20 * time.Second, Interval: 2 * time.Second},
+		// answers stale, and an isolated leader steps down by CheckQuorum
+		// about as fast as the others elect, so partitions seldom expose
+		// it. A pause does: the leader paused, four times, each time for
+		// longer than twice the clients' timeout; the others elect a
+		// leader and move on, its bound clients send it reads again, and
+		// when it wakes up it answers them before it hears of the new term.
+		raftkv.BugLeaderRead: {Faults: []string{nemesis.FaultPause}, Time: 40 * time.Second, Interval: 5 * time.Second,
+			Targets: nemesis.TargetLeader},
+		// The leader's bound clients' writes are acknowledged while it is
+		// cut off and lost when the others elect a leader, whose first
+		// read of the key shows it.
+		raftkv.BugEarlyAck: partitions,
 		// Power cuts of the whole cluster: nodes that never fsynced come
 		// back without what they acknowledged, so committed writes are
 		// gone. (A node that alone loses its log finds out itself: the
@@ -142,9 +141,17 @@ func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, err
 	if err != nil {
 		return nil, err
 	}
+	return NewTarget(c, env.Run.Common, s.RegisterSettings), nil
+}
+
+// NewTarget is a started cluster under the register workload: worker i
+// bound to node i mod N under the default routing, the final reads through
+// the leader. It is what `--system raftkv` runs, and any system whose
+// nodes speak the same protocol (systems/hraftkv).
+func NewTarget(c *Cluster, common workloads.Common, rs workloads.RegisterSettings) systems.Target {
 	cfg := workloads.DefaultRegisterConfig()
-	cfg.Common, cfg.RegisterSettings = env.Run.Common, s.RegisterSettings
-	return &target{Cluster: c, cfg: cfg}, nil
+	cfg.Common, cfg.RegisterSettings = common, rs
+	return &target{Cluster: c, cfg: cfg}
 }
 
 // target is a started cluster with the register workload's configuration.

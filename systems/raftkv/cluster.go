@@ -28,6 +28,10 @@ type Config struct {
 	Logger  *slog.Logger
 	// Bugs are passed to every node (--bug); none by default.
 	Bugs []string
+	// Engine is the consensus under the nodes' KV service (`faultline
+	// node --engine`): "" or "raft" for impl/raft, "hashicorp" for
+	// github.com/hashicorp/raft.
+	Engine string
 	// StartTimeout bounds the wait for the first leader.
 	StartTimeout time.Duration
 }
@@ -100,6 +104,9 @@ func (c *Cluster) wire(ctx context.Context) error {
 			"--data", filepath.Join(c.cfg.DataDir, n.id)}
 		for _, b := range c.cfg.Bugs {
 			args = append(args, "--bug", b)
+		}
+		if c.cfg.Engine != "" {
+			args = append(args, "--engine", c.cfg.Engine)
 		}
 		for _, peer := range c.nodes {
 			if peer == n {

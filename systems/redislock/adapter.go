@@ -79,10 +79,14 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 
 // Bugs lists the catalog of deliberate bugs of the fenced lock.
 func (Adapter) Bugs() []systems.Bug {
-	// A holder paused or slowed past its lease is what both bugs need:
+	// A holder slowed or paused past its lease is what both bugs need:
 	// the next holder gets its lock while it still believes it holds it.
+	// The latency is on the replies (a grant that arrives after its lease
+	// ran out): latency on the requests only delays a SET, which then
+	// finds the lock as it is.
 	fenced := systems.Exposure{Workload: WorkloadFenced, Flags: []string{"--lock=" + LockFenced},
-		Faults: []string{nemesis.FaultLatency, nemesis.FaultPause}, Time: 30 * time.Second, Interval: 4 * time.Second}
+		Faults: []string{nemesis.FaultLatency, nemesis.FaultPause}, Time: 30 * time.Second, Interval: 4 * time.Second,
+		Directions: nemesis.Downstream + "," + nemesis.Both}
 	return systems.Catalog(lock.Bugs, map[lock.Bug]systems.Exposure{
 		lock.BugTokenReuse:   fenced,
 		lock.BugNoOwnerCheck: fenced,
