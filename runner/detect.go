@@ -290,7 +290,7 @@ func (cfg DetectConfig) runConfig(c DetectCase, seed int64, dir string) (Config,
 }
 
 // Detect runs the campaign: for each seed, every bug case and then every
-// control, one after another, each into its own run directory. It writes
+// control, Parallel at a time, each into its own run directory. It writes
 // detect.json and detect.md into the campaign's directory, also when ctx
 // ends it early (Interrupted), and returns the report. An error that ends
 // one run (a harness failure) is recorded in its row and the campaign goes
@@ -304,8 +304,12 @@ func Detect(ctx context.Context, cfg DetectConfig, logger *slog.Logger) (*Detect
 		return nil, fmt.Errorf("%w: a detection campaign needs at least one seed", history.ErrBadConfig)
 	}
 	for _, c := range append(slices.Clone(bugs), controls...) {
-		if _, err := cfg.runConfig(c, cfg.Seeds[0], ""); err != nil {
-			return nil, err
+		rc, err := cfg.runConfig(c, cfg.Seeds[0], cfg.Results)
+		if err == nil {
+			err = rc.resolve().Validate()
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the run of %s: %w", c.Name(), err)
 		}
 	}
 	start := time.Now()

@@ -2,7 +2,7 @@
 // test, and the registry of systems.
 //
 // A system is one package under systems/ — systems/raftkv, systems/redislock,
-// systems/breaker, systems/etcd — that holds everything the harness knows of it: how it
+// systems/breaker, systems/etcd, systems/hraftkv — that holds everything the harness knows of it: how it
 // starts and stops, which nodes and processes the nemesis may fault, its
 // clients, its settings with their defaults, validation and flags, and
 // which workloads and checkers apply. The runner and the CLI know systems

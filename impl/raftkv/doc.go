@@ -74,6 +74,13 @@
 //	v, found, err := c.Read(ctx, "x")
 //	err = c.CAS(ctx, "x", 1, 2) // errors.Is(err, raftkv.ErrMismatch) when x != 1
 //
+// # On hashicorp/raft
+//
+// [HashiNode] is the same service — commands, state machine, client
+// protocol, /status — on github.com/hashicorp/raft with raft-boltdb, so that
+// a harness can run a consensus nobody here wrote beside the reference one
+// (`faultline node --engine hashicorp`), and benchmarks can compare them.
+//
 // # Power loss
 //
 // The write-ahead log keeps beside it (wal.synced) the length its last
