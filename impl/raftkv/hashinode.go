@@ -2,7 +2,6 @@ package raftkv
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -290,22 +289,7 @@ func hashiState(s raft.RaftState) string {
 	return "shutdown"
 }
 
-func (n *HashiNode) handleKV(w http.ResponseWriter, r *http.Request) {
-	var req Request
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, response{Node: n.cfg.ID, Error: codeBadRequest, Message: err.Error()})
-		return
-	}
-	timeout := n.cfg.RequestTimeout
-	if ms, err := strconv.Atoi(r.Header.Get(timeoutHeader)); err == nil && ms > 0 {
-		timeout = min(timeout, time.Duration(ms)*time.Millisecond)
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	defer cancel()
-	res, err := n.Do(ctx, req)
-	status, body := responseFor(n.cfg.ID, res, err)
-	writeJSON(w, status, body)
-}
+func (n *HashiNode) handleKV(w http.ResponseWriter, r *http.Request) { serveKV(w, r, n.cfg, n.Do) }
 
 func (n *HashiNode) handleStatus(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, n.Status())

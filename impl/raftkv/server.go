@@ -63,24 +63,27 @@ func (n *Node) newHTTPServer() *http.Server {
 	}
 }
 
-func (n *Node) handleKV(w http.ResponseWriter, r *http.Request) {
+func (n *Node) handleKV(w http.ResponseWriter, r *http.Request) { serveKV(w, r, n.cfg, n.Do) }
+
+// serveKV is POST /kv of a node with cfg whose requests do executes.
+func serveKV(w http.ResponseWriter, r *http.Request, cfg Config, do func(context.Context, Request) (Result, error)) {
 	var req Request
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&req); err != nil {
-		writeJSON(w, http.StatusBadRequest, response{Node: n.cfg.ID, Error: codeBadRequest, Message: err.Error()})
+		writeJSON(w, http.StatusBadRequest, response{Node: cfg.ID, Error: codeBadRequest, Message: err.Error()})
 		return
 	}
 	if err := req.Validate(); err != nil {
-		writeJSON(w, http.StatusBadRequest, response{Node: n.cfg.ID, Error: codeBadRequest, Message: err.Error()})
+		writeJSON(w, http.StatusBadRequest, response{Node: cfg.ID, Error: codeBadRequest, Message: err.Error()})
 		return
 	}
-	timeout := n.cfg.RequestTimeout
+	timeout := cfg.RequestTimeout
 	if ms, err := strconv.Atoi(r.Header.Get(timeoutHeader)); err == nil && ms > 0 {
 		timeout = min(timeout, time.Duration(ms)*time.Millisecond)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	res, err := n.Do(ctx, req)
-	status, body := responseFor(n.cfg.ID, res, err)
+	res, err := do(ctx, req)
+	status, body := responseFor(cfg.ID, res, err)
 	writeJSON(w, status, body)
 }
 
