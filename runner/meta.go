@@ -180,7 +180,9 @@ func versions() map[string]string {
 // the run itself is unaffected.
 func linkLatest(results, id string, logger *slog.Logger) {
 	link := filepath.Join(results, "latest")
-	tmp := link + ".tmp"
+	// A temporary name of the run's own: runs of a campaign that end at
+	// once must not take each other's.
+	tmp := link + "." + id + ".tmp"
 	_ = os.Remove(tmp)
 	if err := os.Symlink(id, tmp); err != nil {
 		logger.Warn("cannot link results/latest", "err", err)

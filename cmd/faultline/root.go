@@ -42,6 +42,7 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 		newListCmd(stdout, reg),
 		newCompareCmd(stdout, reg),
 		newDetectCmd(stdout, stderr, st, reg),
+		newCampaignCmd(stdout, stderr, st, reg),
 		newHealCmd(stdout, stderr),
 		newNodeCmd(),
 	)
