@@ -22,6 +22,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 	var (
 		opts    = runner.CampaignOptions{Results: "results", Parallel: 1}
 		shard   string
+		list    bool
 		verbose bool
 	)
 	cmd := &cobra.Command{
@@ -55,6 +56,12 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 			if err != nil {
 				return err
 			}
+			if list {
+				for _, cs := range c.ShardCases(opts.Shard) {
+					fmt.Fprintf(stdout, "%3d  %s (expect %s)\n     %s\n", cs.Index, cs.Name, cs.Expect, cs.Command)
+				}
+				return nil
+			}
 			if opts.NodeBinary == "" {
 				exe, err := os.Executable()
 				if err != nil {
@@ -78,6 +85,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 	f.StringVar(&opts.Results, "results", opts.Results, "directory under which the campaign's directory is made")
 	f.StringVar(&shard, "shard", "", "run only the I-th of N slices of the matrix, I/N (one CI job of N)")
 	f.IntVar(&opts.Parallel, "parallel", opts.Parallel, "how many runs go at once (a run that names an outside server runs alone)")
+	f.BoolVar(&list, "list", false, "print the runs of the matrix (of the shard) and their commands, and run none")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")
 	cmd.AddCommand(newCampaignMergeCmd(stdout, st))
 	return cmd

@@ -257,3 +257,16 @@ func lastLineField(t *testing.T, out, prefix string) string {
 	require.NotEmpty(t, v, "no line %q in:\n%s", prefix, out)
 	return v
 }
+
+// TestShippedCampaignsParse keeps campaigns/*.yaml runnable: every run of
+// every shipped campaign is a valid `faultline run`.
+func TestShippedCampaignsParse(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "campaigns", "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		code, stdout, stderr := cli(t, "campaign", f, "--list")
+		assert.Equal(t, runner.ExitValid, code, "%s: %s", f, stderr)
+		assert.Contains(t, stdout, "seed 1", f)
+	}
+}
