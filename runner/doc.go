@@ -24,4 +24,11 @@
 // run.json of the earlier layout, which held every system's settings, still
 // loads ([LoadRun]). Errors caused by the user's input wrap
 // history.ErrBadConfig, and [ErrorExitCode] maps them to 254.
+//
+// Many runs: [Detect] runs the bug catalogs under their exposures with the
+// correct systems as controls (detect.go); [RunCampaign] runs the matrix of
+// a campaign file (campaign_file.go parses it with the flags of `faultline
+// run`, through [RunFlags], so a campaign entry means what its command
+// line means) and writes campaign.json and junit.xml (junit.go) after every
+// run; [MergeCampaigns] joins the reports of a campaign's shards.
 package runner
