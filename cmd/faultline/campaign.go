@@ -170,7 +170,7 @@ type campaignProgress struct {
 }
 
 func newCampaignProgress(w io.Writer, total int) *campaignProgress {
-	cp := &campaignProgress{w: w, total: total, bars: map[int]*mpb.Bar{}, lines: map[int]string{}, last: map[int]time.Time{}}
+	cp := &campaignProgress{w: &lockedWriter{w: w}, total: total, bars: map[int]*mpb.Bar{}, lines: map[int]string{}, last: map[int]time.Time{}}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		cp.p = mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))
 		cp.all = cp.p.AddBar(int64(total), mpb.BarPriority(1<<30),
@@ -236,11 +236,12 @@ func (cp *campaignProgress) Finished(r runner.CaseResult) {
 	}
 	b := cp.bars[r.Index]
 	delete(cp.bars, r.Index)
-	cp.mu.Unlock()
 	if cp.p == nil {
 		fmt.Fprintln(cp.w, line)
+		cp.mu.Unlock()
 		return
 	}
+	cp.mu.Unlock()
 	fmt.Fprintln(cp.p, line)
 	if b != nil {
 		b.SetTotal(-1, true)
@@ -260,4 +261,17 @@ func (cp *campaignProgress) wait() {
 	cp.mu.Unlock()
 	cp.all.Abort(false)
 	cp.p.Wait()
+}
+
+// lockedWriter lets the progress lines and the harness's log, written from
+// the goroutines of runs at once, share one writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
