@@ -120,7 +120,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 	sum := sha256.Sum256(data)
 	c := &Campaign{File: file, Digest: hex.EncodeToString(sum[:])}
 	var (
-		time      *yaml.Node
+		timeNode  *yaml.Node
 		seeds     = []int64{1}
 		runs      *yaml.Node
 		seen      = map[string]bool{}
@@ -139,7 +139,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 			}
 			c.Name = v.Value
 		case "time":
-			time = v
+			timeNode = v
 		case "seeds":
 			seedsNode = v
 		case "runs":
@@ -160,8 +160,8 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 			return nil, bad(seedsNode.Line, "%v", err)
 		}
 	}
-	if time != nil && time.Kind != yaml.ScalarNode {
-		return nil, bad(time.Line, "time is a duration (examples: 30s, 2m)")
+	if timeNode != nil && timeNode.Kind != yaml.ScalarNode {
+		return nil, bad(timeNode.Line, "time is a duration (examples: 30s, 2m)")
 	}
 	if runs == nil || runs.Kind != yaml.SequenceNode || len(runs.Content) == 0 {
 		line := top.Line
@@ -172,7 +172,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 	}
 	names := map[string]int{}
 	for _, rn := range runs.Content {
-		e, cfg, err := parseEntry(rn, time, seeds, newFlags, bad)
+		e, cfg, err := parseEntry(rn, timeNode, seeds, newFlags, bad)
 		if err != nil {
 			return nil, err
 		}
@@ -180,7 +180,8 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 		for _, seed := range e.Seeds {
 			cfg := cfg
 			cfg.Seed = seed
-			if err := cfg.resolve().Validate(); err != nil {
+			resolved := cfg.resolve()
+			if err := resolved.Validate(); err != nil {
 				return nil, bad(e.Line, "%v", strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
 			}
 			name := fmt.Sprintf("%s seed %d", e.Name, seed)
@@ -188,7 +189,6 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 				name = fmt.Sprintf("%s #%d", name, n+1)
 			}
 			names[name]++
-			resolved := cfg.resolve()
 			c.Cases = append(c.Cases, CampaignCase{
 				Index: len(c.Cases), Name: name, Class: resolved.System + "." + resolved.Workload, Line: e.Line,
 				Seed: seed, Expect: e.Expect, Args: e.Args, config: cfg,
@@ -200,7 +200,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 }
 
 // parseEntry reads one run entry into its flags and the run they make.
-func parseEntry(rn *yaml.Node, time *yaml.Node, seeds []int64, newFlags func() RunFlags,
+func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func() RunFlags,
 	bad func(int, string, ...any) error) (CampaignEntry, Config, error) {
 	e := CampaignEntry{Line: rn.Line, Expect: checker.Valid, Seeds: seeds}
 	if rn.Kind != yaml.MappingNode {
@@ -294,11 +294,11 @@ func parseEntry(rn *yaml.Node, time *yaml.Node, seeds []int64, newFlags func() R
 			described = append(described, key+"="+strings.Join(values, ","))
 		}
 	}
-	if time != nil && !hasTime {
-		if err := fs.Set("time", time.Value); err != nil {
-			return e, Config{}, bad(time.Line, "time: %q: %v", time.Value, err)
+	if timeNode != nil && !hasTime {
+		if err := fs.Set("time", timeNode.Value); err != nil {
+			return e, Config{}, bad(timeNode.Line, "time: %q: %v", timeNode.Value, err)
 		}
-		e.Args = append(e.Args, "--time="+time.Value)
+		e.Args = append(e.Args, "--time="+timeNode.Value)
 	}
 	cfg, err := rf.Config()
 	if err != nil {
@@ -389,7 +389,7 @@ func (s Shard) String() string {
 	return fmt.Sprintf("%d/%d", s.I, s.N)
 }
 
-// Cases are the cases of the shard: every N-th case of the matrix from
+// ShardCases are the cases of the shard: every N-th case of the matrix from
 // the I-th on, so that each shard gets a mix of systems and seeds, and the
 // split depends on the file alone.
 func (c *Campaign) ShardCases(s Shard) []CampaignCase {

@@ -62,12 +62,8 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 				}
 				return nil
 			}
-			if opts.NodeBinary == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return fmt.Errorf("finding the faultline executable to run nodes: %w", err)
-				}
-				opts.NodeBinary = exe
+			if err := setNodeBinary(&opts.NodeBinary); err != nil {
+				return err
 			}
 			progress := newCampaignProgress(stderr, len(c.ShardCases(opts.Shard)))
 			opts.Progress = progress
@@ -162,8 +158,12 @@ type campaignProgress struct {
 	total int
 	p     *mpb.Progress // nil when not on a terminal
 	all   *mpb.Bar
-	mu    sync.Mutex
+	mu    sync.Mutex // guards bars, last and done; never taken inside mpb
 	bars  map[int]*mpb.Bar
+	// lines are the live lines, read by the bars' decorators while mpb
+	// renders: under a mutex of their own, so that a call into mpb made
+	// while holding mu cannot wait on a render waiting for mu.
+	lmu   sync.Mutex
 	lines map[int]string
 	last  map[int]time.Time
 	done  int
@@ -198,8 +198,8 @@ func (cp *campaignProgress) Started(c runner.CampaignCase) {
 	cp.bars[c.Index] = cp.p.AddBar(0, mpb.BarRemoveOnComplete(),
 		mpb.PrependDecorators(decor.Name(c.Name+" ")),
 		mpb.AppendDecorators(decor.Any(func(decor.Statistics) string {
-			cp.mu.Lock()
-			defer cp.mu.Unlock()
+			cp.lmu.Lock()
+			defer cp.lmu.Unlock()
 			return cp.lines[c.Index]
 		})))
 }
@@ -220,7 +220,9 @@ func (cp *campaignProgress) Status(c runner.CampaignCase, s runner.Status) {
 		}
 		return
 	}
+	cp.lmu.Lock()
 	cp.lines[c.Index] = line
+	cp.lmu.Unlock()
 	if b := cp.bars[c.Index]; b != nil && s.Total > 0 {
 		b.SetTotal(int64(s.Total/time.Millisecond), false)
 		b.SetCurrent(int64(min(s.Elapsed, s.Total) / time.Millisecond))

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -49,12 +48,8 @@ func newDetectCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry)
 			for i := range seeds {
 				cfg.Seeds = append(cfg.Seeds, firstSeed+int64(i))
 			}
-			if cfg.NodeBinary == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return fmt.Errorf("finding the faultline executable to run nodes: %w", err)
-				}
-				cfg.NodeBinary = exe
+			if err := setNodeBinary(&cfg.NodeBinary); err != nil {
+				return err
 			}
 			cfg.Progress = func(r runner.DetectRun) {
 				first := ""

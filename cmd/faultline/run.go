@@ -33,12 +33,8 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry) *c
 			if err != nil {
 				return err
 			}
-			if cfg.NodeBinary == "" {
-				exe, err := os.Executable()
-				if err != nil {
-					return fmt.Errorf("finding the faultline executable to run nodes: %w", err)
-				}
-				cfg.NodeBinary = exe
+			if err := setNodeBinary(&cfg.NodeBinary); err != nil {
+				return err
 			}
 			cfg.Status = statusPrinter(stderr)
 			out, err := runner.Run(cmd.Context(), cfg, newLogger(stderr, verbose))
