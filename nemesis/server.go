@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,17 +27,24 @@ type Server struct {
 	closeErr  error
 }
 
-// StartServer starts an embedded Toxiproxy server. Its log lines go to
-// logger at debug level (warnings and errors at their own level). The
-// server runs until Close; ctx bounds only the start.
+// StartServer starts an embedded Toxiproxy server on 127.0.0.1 and a free
+// port. Its log lines go to logger at debug level (warnings and errors at
+// their own level). The server runs until Close; ctx bounds only the start.
 func StartServer(ctx context.Context, logger *slog.Logger) (*Server, error) {
+	return ListenServer(ctx, "127.0.0.1:0", logger)
+}
+
+// ListenServer starts a Toxiproxy server with its HTTP API on addr: what
+// `faultline toxiproxy` serves, in a container or on a host, in place of
+// the toxiproxy-server binary.
+func ListenServer(ctx context.Context, addr string, logger *slog.Logger) (*Server, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("starting the embedded toxiproxy: listening on 127.0.0.1: %w", err)
+		return nil, fmt.Errorf("starting toxiproxy: listening on %s: %w", addr, err)
 	}
 	zl := zerolog.New(slogWriter{logger: logger}).Level(zerolog.InfoLevel)
 	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zl)
@@ -58,6 +66,21 @@ func StartServer(ctx context.Context, logger *slog.Logger) (*Server, error) {
 		}
 	}()
 	return s, nil
+}
+
+// Populate creates the proxies a Toxiproxy JSON config describes (a list of
+// {"name", "listen", "upstream", "enabled"}, as toxiproxy-server -config
+// takes) and returns their names.
+func (s *Server) Populate(config io.Reader) ([]string, error) {
+	proxies, err := s.api.Collection.PopulateJson(s.api, config)
+	names := make([]string, len(proxies))
+	for i, p := range proxies {
+		names[i] = p.Name
+	}
+	if err != nil {
+		return names, fmt.Errorf("creating the proxies of the config: %w", err)
+	}
+	return names, nil
 }
 
 // URL is the base URL of the server's HTTP API, e.g. http://127.0.0.1:40123.

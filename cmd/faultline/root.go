@@ -44,6 +44,7 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 		newDetectCmd(stdout, stderr, st, reg),
 		newCampaignCmd(stdout, stderr, st, reg),
 		newHealCmd(stdout, stderr),
+		newToxiproxyCmd(stdout, stderr),
 		newNodeCmd(),
 	)
 	return root, st
