@@ -82,6 +82,13 @@ func (n *Net) Prefix() string { return n.prefix }
 // free loopback port and forwarding to upstreamAddr, and returns the
 // address it listens on: the address `from` must dial to reach `to`.
 func (n *Net) AddLink(ctx context.Context, from, to, upstreamAddr string) (string, error) {
+	return n.AddLinkAt(ctx, from, to, "127.0.0.1:0", upstreamAddr)
+}
+
+// AddLinkAt is AddLink with the address the proxy listens on, as the
+// Toxiproxy server sees it: a fixed port of a Toxiproxy in a container
+// ("0.0.0.0:20012"), whose peers dial it by the container's name.
+func (n *Net) AddLinkAt(ctx context.Context, from, to, listen, upstreamAddr string) (string, error) {
 	link := Link{From: from, To: to}
 	if from == "" || to == "" || strings.Contains(from+to, "->") || strings.ContainsAny(from+to, "/?#% ") {
 		return "", fmt.Errorf("adding link %q: endpoint names must be non-empty, without '->', '/', '?', '#', '%%' or spaces", link)
@@ -93,7 +100,7 @@ func (n *Net) AddLink(ctx context.Context, from, to, upstreamAddr string) (strin
 		return "", fmt.Errorf("adding link %s: %w", link, ErrLinkExists)
 	}
 	p, err := call(ctx, n, "creating proxy "+n.proxyName(link), func() (*toxiclient.Proxy, error) {
-		return n.client.CreateProxy(n.proxyName(link), "127.0.0.1:0", upstreamAddr)
+		return n.client.CreateProxy(n.proxyName(link), listen, upstreamAddr)
 	})
 	if err != nil {
 		return "", fmt.Errorf("adding link %s: %w", link, err)

@@ -57,6 +57,9 @@ type run struct {
 	sys    systems.System
 	target systems.Target
 	nem    *nemesis.Nemesis
+	// targetNet: the system brings its own Toxiproxy (systems.NetOwner);
+	// net is the target's, and the target's Stop removes it.
+	targetNet bool
 
 	cleanOnce sync.Once
 }
@@ -83,7 +86,13 @@ func Run(ctx context.Context, cfg Config, logger *slog.Logger) (out *Outcome, er
 	}
 	sys, _ := cfg.Systems.Lookup(cfg.System)
 	start := time.Now()
-	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger, sys: sys}
+	owner, _ := cfg.Settings.(systems.NetOwner)
+	ownsNet := owner != nil && owner.OwnsNet()
+	if ownsNet && cfg.Toxiproxy != "" {
+		return nil, fmt.Errorf("%w: this %s run brings its own Toxiproxy (a container on the system's network); leave --toxiproxy out",
+			history.ErrBadConfig, cfg.System)
+	}
+	r := &run{cfg: cfg, id: runID(cfg, start), logger: logger, sys: sys, targetNet: ownsNet}
 	if cfg.Toxiproxy != "" {
 		// An external Toxiproxy that does not answer is bad input: say so
 		// before a run directory exists.
@@ -151,8 +160,10 @@ func (r *run) createDir(start time.Time) error {
 
 func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, error) {
 	out := &Outcome{ID: r.id, Dir: r.dir}
-	if err := r.startNet(ctx); err != nil {
-		return out, err
+	if !r.targetNet {
+		if err := r.startNet(ctx); err != nil {
+			return out, err
+		}
 	}
 	hist, err := history.Create(filepath.Join(r.dir, "history.jsonl"))
 	if err != nil {
@@ -169,6 +180,14 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 		return out, fmt.Errorf("starting %s: %w", r.cfg.System, err)
 	}
 	r.target = target
+	if r.targetNet {
+		nt, ok := target.(systems.NetTarget)
+		if !ok || nt.Net() == nil {
+			return out, fmt.Errorf("starting %s: its settings say it brings its own Toxiproxy, but the started system has none", r.cfg.System)
+		}
+		r.net = nt.Net()
+		r.meta.ToxiproxyURL = r.net.URL()
+	}
 	r.meta.Labels = target.Labels()
 	r.meta.Nodes = target.Nodes()
 	_ = r.meta.write(r.dir)
@@ -287,7 +306,7 @@ func (r *run) cleanup() {
 				r.logger.Error("stopping the system", "err", err)
 			}
 		}
-		if r.net != nil {
+		if r.net != nil && !r.targetNet {
 			if err := r.net.Close(ctx); err != nil {
 				r.logger.Warn("removing the run's proxies", "err", err)
 			}

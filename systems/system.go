@@ -68,7 +68,9 @@ type Env struct {
 	Settings Settings
 	Dir      string       // the run directory
 	LogDir   string       // where node logs go (Dir/logs)
-	Net      *nemesis.Net // the Toxiproxy that every link goes through
+	// Net is the Toxiproxy that every link goes through; nil when the
+	// settings are a NetOwner that owns it.
+	Net *nemesis.Net
 	// NodeBinary is the faultline executable, for systems whose nodes run
 	// as `faultline node` child processes.
 	NodeBinary string
@@ -144,6 +146,21 @@ type Exposure struct {
 	// Note says what is known about how well the exposure works, when it
 	// is not caught in every seed (the detection table repeats it).
 	Note string
+}
+
+// NetOwner is an optional ability of Settings: a run whose system brings
+// its own Toxiproxy (the container runtime's, on the system's own Docker
+// network, where the nodes can reach it by name) instead of the harness's.
+// When OwnsNet is true, env.Net is nil, the started Target must be a
+// NetTarget, the runner drives every fault and the heal through its Net,
+// and the Target's Stop removes it.
+type NetOwner interface {
+	OwnsNet() bool
+}
+
+// NetTarget is a Target that brings its own Toxiproxy (see NetOwner).
+type NetTarget interface {
+	Net() *nemesis.Net
 }
 
 // Preflighter is an optional ability of Settings: checks of outside

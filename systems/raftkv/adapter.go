@@ -24,6 +24,7 @@ var (
 	_ systems.System       = Adapter{}
 	_ systems.Settings     = (*Settings)(nil)
 	_ systems.NemesisTuner = (*Settings)(nil)
+	_ systems.NetOwner     = (*Settings)(nil)
 )
 
 // Settings are the Raft KV system's settings: the register workload's,
@@ -32,17 +33,36 @@ var (
 type Settings struct {
 	workloads.RegisterSettings
 	Bugs []string `json:"bugs,omitempty"`
+	// Runtime is where the nodes run: RuntimeProcess (child processes of
+	// the harness) or RuntimeDocker (containers of Image, with their own
+	// Toxiproxy container).
+	Runtime string `json:"runtime"`
+	// Image is the image of the nodes and the Toxiproxy container under
+	// RuntimeDocker: one built from the repository's Dockerfile.
+	Image string `json:"image,omitempty"`
 }
 
-// DefaultSettings are the register workload's defaults.
+// The runtimes of the cluster.
+const (
+	RuntimeProcess = "process"
+	RuntimeDocker  = "docker"
+)
+
+// DefaultSettings are the register workload's defaults, with the nodes as
+// child processes.
 func DefaultSettings() Settings {
-	return Settings{RegisterSettings: workloads.DefaultRegisterSettings()}
+	return Settings{RegisterSettings: workloads.DefaultRegisterSettings(), Runtime: RuntimeProcess,
+		Image: DefaultDockerConfig().Image}
 }
 
-// AddFlags binds --keys and --ops-per-key.
+// AddFlags binds --keys, --ops-per-key, --client-routing, --bug, --runtime
+// and --image.
 func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	systems.AddRegisterFlags(fs, &s.RegisterSettings)
 	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
+	fs.StringVar(&s.Runtime, "runtime", s.Runtime,
+		"where the Raft KV nodes run: process (child processes) or docker (containers of --image, Toxiproxy in a container too)")
+	fs.StringVar(&s.Image, "image", s.Image, "the image of the nodes under --runtime docker (scripts/docker-build.sh builds faultline:local)")
 }
 
 // Validate reports the first setting that cannot work.
@@ -52,8 +72,20 @@ func (s *Settings) Validate(systems.Run) error {
 			return err
 		}
 	}
+	switch s.Runtime {
+	case RuntimeProcess, RuntimeDocker:
+	default:
+		return fmt.Errorf("%w: unknown runtime %q: use %s or %s", history.ErrBadConfig, s.Runtime, RuntimeProcess, RuntimeDocker)
+	}
+	if s.Runtime == RuntimeDocker && s.Image == "" {
+		return fmt.Errorf("%w: --runtime docker needs --image, an image built from the Dockerfile (scripts/docker-build.sh builds faultline:local)", history.ErrBadConfig)
+	}
 	return s.RegisterSettings.Validate()
 }
+
+// OwnsNet: under the Docker runtime the cluster brings its own Toxiproxy,
+// a container on the nodes' network.
+func (s *Settings) OwnsNet() bool { return s.Runtime == RuntimeDocker }
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
 func (Adapter) Bugs() []systems.Bug {
@@ -100,7 +132,7 @@ func (Adapter) Name() string { return "raftkv" }
 
 // Describe says what the system is.
 func (Adapter) Describe() string {
-	return "the reference Raft replicated key-value store, as `faultline node` child processes"
+	return "the reference Raft replicated key-value store, as `faultline node` child processes (or containers: --runtime docker)"
 }
 
 // Workloads: the register workload.
@@ -123,12 +155,15 @@ func (Adapter) NewSettings() systems.Settings {
 // for the register workload.
 func (Adapter) Checkers(string, time.Duration) []checker.Checker { return nil }
 
-// Start starts the cluster for a run.
+// Start starts the cluster for a run, as child processes or containers.
 func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, error) {
+	s := env.Settings.(*Settings)
+	if s.Runtime == RuntimeDocker {
+		return startDocker(ctx, env, s)
+	}
 	if env.NodeBinary == "" {
 		return nil, fmt.Errorf("%w: no faultline binary to run the nodes with", history.ErrBadConfig)
 	}
-	s := env.Settings.(*Settings)
 	c, err := Start(ctx, Config{
 		Bugs:    s.Bugs,
 		Nodes:   env.Run.Nodes,
@@ -144,37 +179,80 @@ func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, err
 	return NewTarget(c, env.Run.Common, s.RegisterSettings), nil
 }
 
+// startDocker starts the cluster as containers with their own Toxiproxy.
+func startDocker(ctx context.Context, env *systems.Env, s *Settings) (systems.Target, error) {
+	cfg := DefaultDockerConfig()
+	cfg.Image, cfg.Nodes, cfg.Bugs, cfg.Logger = s.Image, env.Run.Nodes, s.Bugs, env.Logger
+	cfg.Proxied, cfg.DataDir, cfg.LogDir = true, filepath.Join(env.Dir, "data"), env.LogDir
+	c, err := StartDocker(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &target{cluster: c, cfg: registerConfig(env.Run.Common, s.RegisterSettings), labels: func() map[string]string {
+		labels := map[string]string{"mode": "docker containers", "image": cfg.Image, "network": c.Network(),
+			"toxiproxy": "container " + proxyAlias + " on the network, API " + c.ProxyURL()}
+		for id, addr := range c.DirectAddrs() {
+			labels[id+".client"] = addr
+		}
+		return labels
+	}}, nil
+}
+
 // NewTarget is a started cluster under the register workload: worker i
 // bound to node i mod N under the default routing, the final reads through
 // the leader. It is what `--system raftkv` runs, and any system whose
 // nodes speak the same protocol (systems/hraftkv).
 func NewTarget(c *Cluster, common workloads.Common, rs workloads.RegisterSettings) systems.Target {
+	return &target{cluster: c, cfg: registerConfig(common, rs), labels: func() map[string]string {
+		labels := map[string]string{"mode": "child processes"}
+		for id, addr := range c.DirectAddrs() {
+			labels[id+".client"] = addr
+		}
+		return labels
+	}}
+}
+
+func registerConfig(common workloads.Common, rs workloads.RegisterSettings) workloads.RegisterConfig {
 	cfg := workloads.DefaultRegisterConfig()
 	cfg.Common, cfg.RegisterSettings = common, rs
-	return &target{Cluster: c, cfg: cfg}
+	return cfg
+}
+
+// cluster is what the target needs of a running cluster, in either
+// runtime (Cluster, DockerCluster).
+type cluster interface {
+	nemesis.Processes
+	nemesis.LeaderFinder
+	ClientAddrs() map[string]string
+	Stop(ctx context.Context) error
 }
 
 // target is a started cluster with the register workload's configuration.
 type target struct {
-	*Cluster
-	cfg  workloads.RegisterConfig
-	keys int // registers the workload used, for the final reads
+	cluster
+	cfg    workloads.RegisterConfig
+	labels func() map[string]string
+	keys   int // registers the workload used, for the final reads
 }
 
-func (t *target) Processes() nemesis.Processes { return t.Cluster }
+var _ systems.NetTarget = (*target)(nil)
 
-func (t *target) Labels() map[string]string {
-	labels := map[string]string{"mode": "child processes"}
-	for id, addr := range t.DirectAddrs() {
-		labels[id+".client"] = addr
+func (t *target) Processes() nemesis.Processes { return t.cluster }
+
+func (t *target) Labels() map[string]string { return t.labels() }
+
+// Net is the cluster's own Toxiproxy (the Docker runtime's), or nil.
+func (t *target) Net() *nemesis.Net {
+	if d, ok := t.cluster.(*DockerCluster); ok {
+		return d.Net()
 	}
-	return labels
+	return nil
 }
 
 // newClient is the client of worker i: bound to node i mod N under the
 // default routing.
 func (t *target) newClient(i int) (*RegisterClient, error) {
-	ids := t.IDs()
+	ids := t.Nodes()
 	return NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout, t.cfg.ClientRouting, ids[i%len(ids)])
 }
 

@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -22,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/faultline/faultline/history"
+	"github.com/faultline/faultline/nemesis"
 )
 
 // DockerConfig describes the cluster to start. Start from DefaultDockerConfig.
@@ -46,7 +50,35 @@ type DockerConfig struct {
 	// Logger receives the cluster's and testcontainers' events; nil
 	// discards them.
 	Logger *slog.Logger
+
+	// Proxied starts a Toxiproxy container (the same image, `faultline
+	// toxiproxy`) on the cluster's network and sends every link through
+	// it, node → node and client → node, as the process runtime does:
+	// Net then drives it. Without it the nodes dial each other directly.
+	Proxied bool
+	// DataDir, if set, is a host directory holding one subdirectory per
+	// node, bind-mounted as the node's data directory: the run directory
+	// keeps the data, and PowerLoss can drop what a node had not fsynced.
+	// Empty keeps each node's data inside its container.
+	DataDir string
+	// LogDir, if set, receives <node>.log (and toxiproxy.log) with what
+	// each container wrote, when the cluster is terminated.
+	LogDir string
+	// Bugs are passed to every node (--bug); none by default.
+	Bugs []string
 }
+
+// The ports of the Toxiproxy container: its API, the client link to node i
+// (1-based) and the link from node i to node j. Fixed, so that each node's
+// --peer flags can name them before the proxies exist.
+const (
+	proxyAPIPort = 8474
+	proxyAlias   = "toxiproxy"
+)
+
+func clientProxyPort(i int) int  { return 20000 + i }
+func peerProxyPort(i, j int) int { return 21000 + 100*i + j }
+func nodeIndex(id string) int    { i, _ := strconv.Atoi(id[1:]); return i }
 
 // DefaultDockerConfig is a three-node cluster of faultline:local, published on
 // loopback.
@@ -76,6 +108,8 @@ func (c *DockerConfig) Validate() error {
 		return fail("RaftPort and ClientPort must be ports (1-65535), got %d and %d", c.RaftPort, c.ClientPort)
 	case c.RaftPort == c.ClientPort:
 		return fail("RaftPort and ClientPort must differ, both are %d", c.RaftPort)
+	case c.Proxied && c.Nodes > 99:
+		return fail("a proxied cluster has at most 99 nodes, got %d", c.Nodes)
 	case c.StartTimeout <= 0 || c.RequestTimeout <= 0:
 		return fail("StartTimeout and RequestTimeout must be > 0, got %v and %v", c.StartTimeout, c.RequestTimeout)
 	}
@@ -127,6 +161,14 @@ type DockerCluster struct {
 	nodes    []*dockerNode
 	byID     map[string]*dockerNode
 
+	// With Proxied: the Toxiproxy container, the Net on it, and the host
+	// addresses its client links are published on, by node.
+	proxy       *testcontainers.DockerContainer
+	proxyNet    *nemesis.Net
+	apiAddr     string
+	proxyClient map[string]string
+	peers       map[string][]string // --peer values of each node
+
 	mu sync.Mutex // guards node.running and node.paused
 }
 
@@ -153,6 +195,10 @@ func StartDocker(ctx context.Context, cfg DockerConfig) (*DockerCluster, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	// testcontainers writes what its provider does (the engine it found)
+	// through its package-wide logger, straight to stderr unless told
+	// otherwise: send it to the cluster's logger, at debug level, too.
+	tclog.SetDefault(slogPrintf{logger})
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoDocker, err)
@@ -187,10 +233,20 @@ func (c *DockerCluster) start(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		if c.cfg.DataDir != "" {
+			if err := os.MkdirAll(filepath.Join(c.cfg.DataDir, id), 0o755); err != nil {
+				return fmt.Errorf("creating the data directory of %s: %w", id, err)
+			}
+		}
 		n := &dockerNode{id: id, clientAddr: addr}
 		c.nodes = append(c.nodes, n)
 		c.byID[id] = n
 		c.statuses.add(id, addr)
+	}
+	if c.cfg.Proxied {
+		if err := c.startProxy(ctx); err != nil {
+			return err
+		}
 	}
 	// Containers start in parallel: each takes seconds on a busy engine.
 	g, gctx := errgroup.WithContext(ctx)
@@ -216,12 +272,17 @@ func (c *DockerCluster) start(ctx context.Context) error {
 // run creates and starts the container of n and waits until it answers
 // /status.
 func (c *DockerCluster) run(ctx context.Context, n *dockerNode) error {
+	publish := c.publish(n)
+	bind := c.bindData(n.id)
 	ctr, err := testcontainers.Run(ctx, c.cfg.Image,
 		testcontainers.WithLogger(slogPrintf{c.logger.With("node", n.id)}),
 		tcnetwork.WithNetwork([]string{n.id}, c.net),
 		testcontainers.WithCmd(c.nodeArgs(n.id)...),
 		testcontainers.WithExposedPorts(strconv.Itoa(c.cfg.ClientPort)+"/tcp"),
-		testcontainers.WithHostConfigModifier(c.publish(n)),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+			publish(hc)
+			bind(hc)
+		}),
 	)
 	if ctr != nil {
 		n.ctr = ctr // even a failed one, so that Terminate removes it
@@ -246,12 +307,35 @@ func (c *DockerCluster) nodeArgs(id string) []string {
 		"--client-listen", "0.0.0.0:" + strconv.Itoa(c.cfg.ClientPort),
 		"--data", "/data/" + id,
 	}
+	for _, b := range c.cfg.Bugs {
+		args = append(args, "--bug", b)
+	}
+	if c.cfg.Proxied {
+		for _, p := range c.peers[id] {
+			args = append(args, "--peer", p)
+		}
+		return args
+	}
 	for _, p := range c.nodes {
 		if p.id != id {
 			args = append(args, "--peer", p.id+"="+p.id+":"+raftPort)
 		}
 	}
 	return args
+}
+
+// bindData mounts the node's data directory from the host, if DataDir is
+// set.
+func (c *DockerCluster) bindData(id string) func(*container.HostConfig) {
+	return func(hc *container.HostConfig) {
+		if c.cfg.DataDir != "" {
+			dir, err := filepath.Abs(filepath.Join(c.cfg.DataDir, id))
+			if err != nil {
+				dir = filepath.Join(c.cfg.DataDir, id)
+			}
+			hc.Binds = append(hc.Binds, dir+":/data/"+id)
+		}
+	}
 }
 
 // publish binds the node's client port to its fixed host address, so that
@@ -273,9 +357,20 @@ func (c *DockerCluster) Nodes() []string {
 	return ids
 }
 
-// ClientAddrs are the host addresses of the nodes' client ports, by id.
-// They stay the same across Kill and Restart.
+// ClientAddrs are the host addresses clients dial to reach the nodes, by
+// id: the client links of the Toxiproxy container when Proxied, else the
+// nodes' own published client ports. They stay the same across Kill and
+// Restart.
 func (c *DockerCluster) ClientAddrs() map[string]string {
+	if c.cfg.Proxied {
+		return maps.Clone(c.proxyClient)
+	}
+	return c.DirectAddrs()
+}
+
+// DirectAddrs are the host addresses of the nodes' own client ports, by
+// id, never through a proxy (where /status is asked).
+func (c *DockerCluster) DirectAddrs() map[string]string {
 	out := make(map[string]string, len(c.nodes))
 	for _, n := range c.nodes {
 		out[n.id] = n.clientAddr
@@ -304,6 +399,13 @@ func (c *DockerCluster) Logs(ctx context.Context, id string) ([]byte, error) {
 // a cluster that is partly started or already terminated.
 func (c *DockerCluster) Terminate(ctx context.Context) error {
 	var errs []error
+	c.saveLogs(ctx)
+	if c.proxy != nil {
+		if err := c.proxy.Terminate(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("removing the Toxiproxy container: %w", err))
+		}
+		c.proxy = nil
+	}
 	for _, n := range c.nodes {
 		if n.ctr != nil {
 			if c.isPaused(n) {
