@@ -66,8 +66,8 @@ type Env struct {
 	Run Run
 	// Settings is the system's own NewSettings value, filled and validated.
 	Settings Settings
-	Dir      string       // the run directory
-	LogDir   string       // where node logs go (Dir/logs)
+	Dir      string // the run directory
+	LogDir   string // where node logs go (Dir/logs)
 	// Net is the Toxiproxy that every link goes through; nil when the
 	// settings are a NetOwner that owns it.
 	Net *nemesis.Net
