@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,6 +37,12 @@ func Require(t testing.TB) {
 	if _, set := os.LookupEnv("TESTCONTAINERS_RYUK_DISABLED"); !set {
 		t.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
 	}
+	// An engine on a unix socket is on this host and publishes ports on
+	// it; testcontainers, finding itself in a container (/.dockerenv),
+	// would look for them on the default gateway instead.
+	if _, set := os.LookupEnv("TESTCONTAINERS_HOST_OVERRIDE"); !set && localEngine() {
+		t.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := ping(ctx)
@@ -46,6 +53,12 @@ func Require(t testing.TB) {
 		t.Fatalf("FAULTLINE_REQUIRE_DOCKER=1 but no Docker engine answers: %v", err)
 	}
 	t.Skipf("skipping: no Docker engine answers: %v (start Docker or set DOCKER_HOST; FAULTLINE_REQUIRE_DOCKER=1 makes this a failure)", err)
+}
+
+// localEngine reports whether DOCKER_HOST is unset or a unix socket.
+func localEngine() bool {
+	h := os.Getenv("DOCKER_HOST")
+	return h == "" || strings.HasPrefix(h, "unix://")
 }
 
 // ping asks the engine testcontainers would use for a pong.

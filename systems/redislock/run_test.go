@@ -7,17 +7,20 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
 
 	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/runner"
 	"github.com/faultline/faultline/systems"
+	"github.com/faultline/faultline/systems/dockertest"
 	"github.com/faultline/faultline/systems/redislock"
 )
 
@@ -172,3 +175,52 @@ func TestBugsAreTheFencedLocks(t *testing.T) {
 	s.Bugs = []string{"typo"}
 	assert.ErrorIs(t, s.Validate(systems.Run{Workload: "fenced", Time: 10 * time.Second}), history.ErrBadConfig)
 }
+
+// TestLockWorkloadOnRedisInContainer points the lock workloads at a Redis
+// in a container (testcontainers' redis module, on an image built from
+// Debian's redis-server by scripts/docker-build.sh), as a user points them
+// at a Redis they did not start: the naive lock is caught holding twice
+// under latency, the fenced lock holds under the same faults.
+func TestLockWorkloadOnRedisInContainer(t *testing.T) {
+	dockertest.Require(t)
+	image := dockertest.Image(t, dockertest.Redis)
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	ctr, err := tcredis.Run(ctx, image)
+	t.Cleanup(func() {
+		if ctr != nil {
+			assert.NoError(t, ctr.Terminate(context.Background()))
+		}
+	})
+	require.NoError(t, err)
+	url, err := ctr.ConnectionString(ctx)
+	require.NoError(t, err)
+	addr := strings.TrimPrefix(url, "redis://")
+
+	for _, tc := range []struct {
+		lock, workload string
+		want           checker.Validity
+	}{
+		{"naive", "lock", checker.Invalid},
+		{"fenced", "fenced", checker.Valid},
+	} {
+		t.Run(tc.lock, func(t *testing.T) {
+			cfg := runner.DefaultConfig()
+			cfg.System, cfg.Workload, cfg.Nemesis = "redislock", tc.workload, []string{"latency"}
+			settings := redislock.DefaultSettings()
+			settings.Kind, settings.Redis = tc.lock, addr
+			cfg.Settings = &settings
+			cfg.Time, cfg.NemesisInterval, cfg.Seed = 15*time.Second, 2*time.Second, 11
+			cfg.Results = t.TempDir()
+			out, err := runner.Run(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			require.NoError(t, err)
+			require.NotNil(t, out.Summary)
+			assert.Equal(t, tc.want, out.Valid(), "verdict: %s", out.Summary.VerdictLine())
+			meta, err := os.ReadFile(filepath.Join(out.Dir, "run.json"))
+			require.NoError(t, err)
+			assert.Contains(t, string(meta), addr, "run.json must name the Redis the run used")
+		})
+	}
+}
+
+func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }
