@@ -98,7 +98,11 @@ var (
 // flag set of one run. Every run of the matrix is configured and validated
 // here, before anything runs; an error names the file and line and wraps
 // history.ErrBadConfig.
-func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaign, error) {
+//
+// Overrides (`faultline campaign --set`) are applied to every run they
+// match after the run's own keys, so that one file can run against other
+// servers (a compose stack's Toxiproxy and Redis) without a copy of it.
+func ParseCampaign(data []byte, file string, newFlags func() RunFlags, overrides ...Override) (*Campaign, error) {
 	bad := func(line int, format string, a ...any) error {
 		return fmt.Errorf("%w: %s:%d: %s", history.ErrBadConfig, file, line, fmt.Sprintf(format, a...))
 	}
@@ -172,7 +176,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 	}
 	names := map[string]int{}
 	for _, rn := range runs.Content {
-		e, cfg, err := parseEntry(rn, timeNode, seeds, newFlags, bad)
+		e, cfg, err := parseEntry(rn, timeNode, seeds, newFlags, overrides, bad)
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +204,7 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags) (*Campaig
 }
 
 // parseEntry reads one run entry into its flags and the run they make.
-func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func() RunFlags,
+func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func() RunFlags, overrides []Override,
 	bad func(int, string, ...any) error) (CampaignEntry, Config, error) {
 	e := CampaignEntry{Line: rn.Line, Expect: checker.Valid, Seeds: seeds}
 	if rn.Kind != yaml.MappingNode {
@@ -300,6 +304,25 @@ func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func
 		}
 		e.Args = append(e.Args, "--time="+timeNode.Value)
 	}
+	system := ""
+	if f := fs.Lookup("system"); f != nil {
+		system = f.Value.String()
+	}
+	for _, o := range overrides {
+		if o.System != "" && o.System != system {
+			continue
+		}
+		if fs.Lookup(o.Flag) == nil || slices.Contains(campaignOwned, o.Flag) || o.Flag == "system" {
+			return e, Config{}, fmt.Errorf("%w: --set %s: a %s run has no flag --%s to set", history.ErrBadConfig, o, system, o.Flag)
+		}
+		if err := fs.Set(o.Flag, o.Value); err != nil {
+			return e, Config{}, fmt.Errorf("%w: --set %s: %v", history.ErrBadConfig, o, err)
+		}
+		if _, err := rf.Config(); err != nil {
+			return e, Config{}, bad(rn.Line, "with --set %s: %v", o, strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
+		}
+		e.Args = append(e.Args, "--"+o.Flag+"="+o.Value)
+	}
 	cfg, err := rf.Config()
 	if err != nil {
 		return e, Config{}, bad(rn.Line, "%v", strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
@@ -368,6 +391,38 @@ func quoteArgs(args []string) []string {
 type Shard struct {
 	I int `json:"i"`
 	N int `json:"n"`
+}
+
+// Override is one `faultline campaign --set [SYSTEM.]FLAG=VALUE`: a run
+// flag given to every run of the campaign, or to the runs of one system.
+type Override struct {
+	System string // empty: every run
+	Flag   string
+	Value  string
+}
+
+// ParseOverride reads [SYSTEM.]FLAG=VALUE.
+func ParseOverride(s string) (Override, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return Override{}, fmt.Errorf("%w: --set %q: give [SYSTEM.]FLAG=VALUE, for example redislock.redis=redis:6379", history.ErrBadConfig, s)
+	}
+	var o Override
+	if sys, flag, ok := strings.Cut(k, "."); ok {
+		o.System, k = sys, flag
+	}
+	o.Flag, o.Value = strings.TrimPrefix(strings.ReplaceAll(k, "_", "-"), "--"), v
+	if o.Flag == "" {
+		return Override{}, fmt.Errorf("%w: --set %q names no flag", history.ErrBadConfig, s)
+	}
+	return o, nil
+}
+
+func (o Override) String() string {
+	if o.System != "" {
+		return o.System + "." + o.Flag + "=" + o.Value
+	}
+	return o.Flag + "=" + o.Value
 }
 
 // ParseShard reads "I/N".

@@ -24,6 +24,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 		shard   string
 		list    bool
 		verbose bool
+		sets    []string
 	)
 	cmd := &cobra.Command{
 		Use:   "campaign FILE",
@@ -36,6 +37,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 			"Exit codes: 0 every run met its expectation, 1 one did not, 2 one ended without a verdict or did\n" +
 			"not run (Ctrl-C), 254 bad input (with the file's line), 255 harness failure.",
 		Example: "  faultline campaign campaigns/smoke.yaml\n" +
+			"  faultline campaign campaigns/smoke.yaml --set redislock.redis=127.0.0.1:6379\n" +
 			"  faultline campaign campaigns/nightly.yaml --shard 2/4 --results results\n" +
 			"  faultline campaign merge results/campaign-nightly-*-shard-*",
 		Args: exactArgs(1, "the campaign file"),
@@ -52,7 +54,15 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 					return err
 				}
 			}
-			c, err := runner.ParseCampaign(data, args[0], func() runner.RunFlags { return newRunFlagSet(reg) })
+			var overrides []runner.Override
+			for _, set := range sets {
+				o, err := runner.ParseOverride(set)
+				if err != nil {
+					return err
+				}
+				overrides = append(overrides, o)
+			}
+			c, err := runner.ParseCampaign(data, args[0], func() runner.RunFlags { return newRunFlagSet(reg) }, overrides...)
 			if err != nil {
 				return err
 			}
@@ -80,6 +90,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 	f := cmd.Flags()
 	f.StringVar(&opts.Results, "results", opts.Results, "directory under which the campaign's directory is made")
 	f.StringVar(&shard, "shard", "", "run only the I-th of N slices of the matrix, I/N (one CI job of N)")
+	f.StringArrayVar(&sets, "set", nil, "give every run (or SYSTEM's runs) a run flag: [SYSTEM.]FLAG=VALUE, repeatable (redislock.redis=redis:6379)")
 	f.IntVar(&opts.Parallel, "parallel", opts.Parallel, "how many runs go at once (a run that names an outside server runs alone)")
 	f.BoolVar(&list, "list", false, "print the runs of the matrix (of the shard) and their commands, and run none")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -34,8 +35,9 @@ type Settings struct {
 	workloads.RegisterSettings
 	Bugs []string `json:"bugs,omitempty"`
 	// Runtime is where the nodes run: RuntimeProcess (child processes of
-	// the harness) or RuntimeDocker (containers of Image, with their own
-	// Toxiproxy container).
+	// the harness), RuntimeDocker (containers of Image, with their own
+	// Toxiproxy container) or RuntimeCompose (the services n1 … nN of the
+	// Compose stack the harness runs in, through its Toxiproxy).
 	Runtime string `json:"runtime"`
 	// Image is the image of the nodes and the Toxiproxy container under
 	// RuntimeDocker: one built from the repository's Dockerfile.
@@ -46,6 +48,7 @@ type Settings struct {
 const (
 	RuntimeProcess = "process"
 	RuntimeDocker  = "docker"
+	RuntimeCompose = "compose"
 )
 
 // DefaultSettings are the register workload's defaults, with the nodes as
@@ -61,12 +64,12 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	systems.AddRegisterFlags(fs, &s.RegisterSettings)
 	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
 	fs.StringVar(&s.Runtime, "runtime", s.Runtime,
-		"where the Raft KV nodes run: process (child processes) or docker (containers of --image, Toxiproxy in a container too)")
+		"where the Raft KV nodes run: process (child processes), docker (containers of --image, Toxiproxy in a container too) or compose (the services n1…nN of the Compose stack the harness runs in, with --toxiproxy)")
 	fs.StringVar(&s.Image, "image", s.Image, "the image of the nodes under --runtime docker (scripts/docker-build.sh builds faultline:local)")
 }
 
 // Validate reports the first setting that cannot work.
-func (s *Settings) Validate(systems.Run) error {
+func (s *Settings) Validate(run systems.Run) error {
 	for _, b := range s.Bugs {
 		if err := systems.CheckBug(b, Adapter{}.Bugs()); err != nil {
 			return err
@@ -74,8 +77,17 @@ func (s *Settings) Validate(systems.Run) error {
 	}
 	switch s.Runtime {
 	case RuntimeProcess, RuntimeDocker:
+	case RuntimeCompose:
+		// The stack started the nodes: their flags and their disks are
+		// its own.
+		if len(s.Bugs) > 0 {
+			return fmt.Errorf("%w: --runtime compose runs the stack's nodes as they are; a --bug needs nodes the harness starts (process or docker)", history.ErrBadConfig)
+		}
+		if slices.Contains(run.Nemesis, nemesis.FaultPowerLoss) {
+			return fmt.Errorf("%w: --runtime compose cannot cut a node's power: its disk is a volume of the stack; name the faults without powerloss", history.ErrBadConfig)
+		}
 	default:
-		return fmt.Errorf("%w: unknown runtime %q: use %s or %s", history.ErrBadConfig, s.Runtime, RuntimeProcess, RuntimeDocker)
+		return fmt.Errorf("%w: unknown runtime %q: use %s, %s or %s", history.ErrBadConfig, s.Runtime, RuntimeProcess, RuntimeDocker, RuntimeCompose)
 	}
 	if s.Runtime == RuntimeDocker && s.Image == "" {
 		return fmt.Errorf("%w: --runtime docker needs --image, an image built from the Dockerfile (scripts/docker-build.sh builds faultline:local)", history.ErrBadConfig)
@@ -158,8 +170,11 @@ func (Adapter) Checkers(string, time.Duration) []checker.Checker { return nil }
 // Start starts the cluster for a run, as child processes or containers.
 func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, error) {
 	s := env.Settings.(*Settings)
-	if s.Runtime == RuntimeDocker {
+	switch s.Runtime {
+	case RuntimeDocker:
 		return startDocker(ctx, env, s)
+	case RuntimeCompose:
+		return attachCompose(ctx, env, s)
 	}
 	if env.NodeBinary == "" {
 		return nil, fmt.Errorf("%w: no faultline binary to run the nodes with", history.ErrBadConfig)
@@ -191,6 +206,25 @@ func startDocker(ctx context.Context, env *systems.Env, s *Settings) (systems.Ta
 	return &target{cluster: c, cfg: registerConfig(env.Run.Common, s.RegisterSettings), labels: func() map[string]string {
 		labels := map[string]string{"mode": "docker containers", "image": cfg.Image, "network": c.Network(),
 			"toxiproxy": "container " + proxyAlias + " on the network, API " + c.ProxyURL()}
+		for id, addr := range c.DirectAddrs() {
+			labels[id+".client"] = addr
+		}
+		return labels
+	}}, nil
+}
+
+// attachCompose runs on the Compose stack's cluster. Its registers outlive
+// the run, so every key of this run carries the run's id on the wire.
+func attachCompose(ctx context.Context, env *systems.Env, s *Settings) (systems.Target, error) {
+	d := DefaultDockerConfig()
+	c, err := AttachCompose(ctx, ComposeConfig{Nodes: env.Run.Nodes, Net: env.Net, RaftPort: d.RaftPort, ClientPort: d.ClientPort,
+		LogDir: env.LogDir, Logger: env.Logger})
+	if err != nil {
+		return nil, err
+	}
+	prefix := filepath.Base(env.Dir) + "/"
+	return &target{cluster: c, cfg: registerConfig(env.Run.Common, s.RegisterSettings), prefix: prefix, labels: func() map[string]string {
+		labels := map[string]string{"mode": "compose stack", "key_prefix": prefix}
 		for id, addr := range c.DirectAddrs() {
 			labels[id+".client"] = addr
 		}
@@ -232,7 +266,8 @@ type target struct {
 	cluster
 	cfg    workloads.RegisterConfig
 	labels func() map[string]string
-	keys   int // registers the workload used, for the final reads
+	prefix string // before every key on the wire (RegisterClient.Prefix)
+	keys   int    // registers the workload used, for the final reads
 }
 
 var _ systems.NetTarget = (*target)(nil)
@@ -253,7 +288,11 @@ func (t *target) Net() *nemesis.Net {
 // default routing.
 func (t *target) newClient(i int) (*RegisterClient, error) {
 	ids := t.Nodes()
-	return NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout, t.cfg.ClientRouting, ids[i%len(ids)])
+	c, err := NewRegisterClient(t.ClientAddrs(), t.cfg.OpTimeout, t.cfg.ClientRouting, ids[i%len(ids)])
+	if c != nil {
+		c.Prefix = t.prefix
+	}
+	return c, err
 }
 
 func (t *target) Run(ctx context.Context, rec *workloads.Recorder) error {
@@ -277,6 +316,7 @@ func (t *target) Final(ctx context.Context, rec *workloads.Recorder) error {
 	if err != nil {
 		return err
 	}
+	c.Prefix = t.prefix
 	defer c.Close()
 	unread, err := workloads.FinalReads(ctx, t.cfg, rec, c, workloads.FinalProcess, max(t.keys, t.cfg.Keys))
 	if err != nil {

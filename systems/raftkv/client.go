@@ -14,7 +14,13 @@ var _ workloads.RegisterClient = (*RegisterClient)(nil)
 // RegisterClient adapts the Raft KV client to the register workload,
 // sorting its errors into definite and indeterminate as impl/raftkv
 // documents them.
-type RegisterClient struct{ C *raftkv.Client }
+type RegisterClient struct {
+	C *raftkv.Client
+	// Prefix is put before every key on the wire (not in the history):
+	// a cluster that outlives the run (a Compose stack's) starts every
+	// run's registers absent all the same.
+	Prefix string
+}
 
 // NewRegisterClient returns a register client that reaches the nodes at
 // addrs (node id → client address, proxied or not), with timeout per call,
@@ -51,18 +57,18 @@ func classify(err error) error {
 
 // Read reads key.
 func (k *RegisterClient) Read(ctx context.Context, key string) (int64, bool, error) {
-	v, found, err := k.C.Read(ctx, key)
+	v, found, err := k.C.Read(ctx, k.Prefix+key)
 	return v, found, classify(err)
 }
 
 // Write writes v to key.
 func (k *RegisterClient) Write(ctx context.Context, key string, v int64) error {
-	return classify(k.C.Write(ctx, key, v))
+	return classify(k.C.Write(ctx, k.Prefix+key, v))
 }
 
 // CAS sets key to new if it holds old.
 func (k *RegisterClient) CAS(ctx context.Context, key string, old, new int64) error {
-	return classify(k.C.CAS(ctx, key, old, new))
+	return classify(k.C.CAS(ctx, k.Prefix+key, old, new))
 }
 
 // LastNode is the node that answered the last call.

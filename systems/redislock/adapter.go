@@ -30,6 +30,10 @@ type Settings struct {
 	// redis-server of the harness's own; the harness cannot kill or pause
 	// it.
 	Redis string `json:"redis,omitempty"`
+	// RedisContainer is the container the external Redis runs in (a name,
+	// or a service of the harness's Compose stack): with it, the harness
+	// kills and pauses that Redis through the Docker API.
+	RedisContainer string `json:"redis_container,omitempty"`
 	// Persistence keeps the redis-server's snapshots on.
 	Persistence bool `json:"persistence,omitempty"`
 }
@@ -73,6 +77,8 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&s.CallTimeout, "redis-timeout", s.CallTimeout, "deadline of each Redis command")
 	systems.AddLockFlags(fs, &s.LockSettings)
 	fs.StringVar(&s.Redis, "redis", s.Redis, "an external Redis ADDR instead of a redis-server of our own")
+	fs.StringVar(&s.RedisContainer, "redis-container", s.RedisContainer,
+		"the container (or Compose service) the external --redis runs in, so that kill and pause reach it through the Docker API")
 	fs.BoolVar(&s.Persistence, "redis-persistence", s.Persistence, "keep our redis-server's persistence on")
 	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
 }
@@ -105,10 +111,13 @@ func (s *Settings) Validate(run systems.Run) error {
 	case run.Time > 0 && s.Hold >= run.Time:
 		return fmt.Errorf("%w: hold %s is not shorter than the run's time %s: no holder would ever release the lock",
 			history.ErrBadConfig, s.Hold, run.Time)
-	case s.Redis != "" && slices.ContainsFunc(run.Nemesis, func(f string) bool {
+	case s.RedisContainer != "" && s.Redis == "":
+		return fmt.Errorf("%w: --redis-container %s names the container of an external Redis: give its address with --redis too",
+			history.ErrBadConfig, s.RedisContainer)
+	case s.Redis != "" && s.RedisContainer == "" && slices.ContainsFunc(run.Nemesis, func(f string) bool {
 		return f == nemesis.FaultKill || f == nemesis.FaultPause || f == nemesis.MixAll
 	}):
-		return fmt.Errorf("%w: the external Redis %s is not a process the harness started, so it cannot kill or pause it; leave kill and pause out of the faults, or let the harness start its own redis-server",
+		return fmt.Errorf("%w: the external Redis %s is not a process the harness started, so it cannot kill or pause it; leave kill and pause out of the faults, name its container with --redis-container, or let the harness start its own redis-server",
 			history.ErrBadConfig, s.Redis)
 	}
 	return nil
@@ -193,7 +202,7 @@ func (Adapter) Start(ctx context.Context, env *systems.Env) (systems.Target, err
 	cfg.Common = env.Run.Common
 	cfg.OpTimeout = s.opTimeout(env.Run.OpTimeout)
 	cfg.LockSettings = s.LockSettings
-	cfg.Redis.Addr, cfg.Redis.Persistence = s.Redis, s.Persistence
+	cfg.Redis.Addr, cfg.Redis.Container, cfg.Redis.Persistence = s.Redis, s.RedisContainer, s.Persistence
 	cfg.Redis.Dir = filepath.Join(env.Dir, "redis")
 	cfg.Links = env.Net
 	cfg.Logger = env.Logger

@@ -11,6 +11,7 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/faultline/faultline/systems/dockerctl"
 	"github.com/faultline/faultline/systems/redislock/redisserver"
 )
 
@@ -48,6 +49,10 @@ var (
 type RedisConfig struct {
 	// Addr is an external Redis; empty starts our own.
 	Addr string
+	// Container, with Addr, is the container the external Redis runs in
+	// (a name, or a service of the harness's Compose stack): kill and
+	// pause then go to it through the Docker API.
+	Container string
 	// Binary is the redis-server to start, looked up on PATH.
 	Binary string
 	// Persistence keeps redis-server's snapshots on (off by default, so a
@@ -75,7 +80,8 @@ type Redis struct {
 	addr    string
 	server  *redisserver.Server
 	mini    *miniredis.Miniredis
-	faults  *miniFaults // the miniredis's simulated process faults
+	faults  *miniFaults           // the miniredis's simulated process faults
+	ctl     *dockerctl.Containers // an external Redis's container, if named
 	log     *slog.Logger
 }
 
@@ -91,7 +97,15 @@ func StartRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		if err := pingRedis(ctx, cfg.Addr); err != nil {
 			return nil, fmt.Errorf("%w: %s: %w; check the address and that Redis is running", ErrUnreachable, cfg.Addr, err)
 		}
-		return &Redis{backend: BackendExternal, addr: cfg.Addr, log: log}, nil
+		r := &Redis{backend: BackendExternal, addr: cfg.Addr, log: log}
+		if cfg.Container != "" {
+			ctl, err := dockerctl.Connect(ctx, map[string]string{ServerNode: cfg.Container}, "")
+			if err != nil {
+				return nil, fmt.Errorf("%w: the container of the external Redis: %w", ErrUnreachable, err)
+			}
+			r.ctl = ctl
+		}
+		return r, nil
 	}
 	if redisserver.Available(cfg.Binary) {
 		sc := redisserver.DefaultConfig()
@@ -129,6 +143,9 @@ func (r *Redis) Label() string {
 	case BackendServer:
 		return "redis-server started by the harness at " + r.addr
 	case BackendExternal:
+		if r.ctl != nil {
+			return "external redis at " + r.addr + " in a container the harness faults through the Docker API"
+		}
 		return "external redis at " + r.addr
 	}
 	return FallbackLabel + " at " + r.addr
@@ -137,7 +154,7 @@ func (r *Redis) Label() string {
 // CanFault reports whether the process faults (kill, pause) of the server
 // are possible: for a redis-server the harness started (real signals) and
 // for the embedded miniredis (simulated), not for an external Redis.
-func (r *Redis) CanFault() bool { return r.server != nil || r.faults != nil }
+func (r *Redis) CanFault() bool { return r.server != nil || r.faults != nil || r.ctl != nil }
 
 func (r *Redis) check(node string) error {
 	switch {
@@ -155,9 +172,12 @@ func (r *Redis) Kill(ctx context.Context, node string) error {
 	if err := r.check(node); err != nil {
 		return err
 	}
-	if r.faults != nil {
+	switch {
+	case r.faults != nil:
 		r.faults.kill()
 		return nil
+	case r.ctl != nil:
+		return r.ctl.Kill(ctx, node)
 	}
 	return r.server.Crash(ctx)
 }
@@ -167,39 +187,60 @@ func (r *Redis) Restart(ctx context.Context, node string) error {
 	if err := r.check(node); err != nil {
 		return err
 	}
-	if r.faults != nil {
+	switch {
+	case r.faults != nil:
 		return r.faults.restart()
+	case r.ctl != nil:
+		if r.ctl.Up(node) {
+			return nil
+		}
+		if err := r.ctl.Restart(ctx, node); err != nil {
+			return err
+		}
+		return r.waitUp(ctx)
 	}
 	return r.server.Restart(ctx)
 }
 
 // Pause stops the server: SIGSTOP for redis-server.
-func (r *Redis) Pause(_ context.Context, node string) error {
+func (r *Redis) Pause(ctx context.Context, node string) error {
 	if err := r.check(node); err != nil {
 		return err
 	}
-	if r.faults != nil {
+	switch {
+	case r.faults != nil:
 		r.faults.pause()
 		return nil
+	case r.ctl != nil:
+		return r.ctl.Pause(ctx, node)
 	}
 	return r.server.Pause()
 }
 
 // Resume continues a paused server.
-func (r *Redis) Resume(_ context.Context, node string) error {
+func (r *Redis) Resume(ctx context.Context, node string) error {
 	if err := r.check(node); err != nil {
 		return err
 	}
-	if r.faults != nil {
+	switch {
+	case r.faults != nil:
 		r.faults.resume()
 		return nil
+	case r.ctl != nil:
+		return r.ctl.Resume(ctx, node)
 	}
 	return r.server.Resume()
 }
 
-// Stop stops whatever StartRedis started; an external Redis is left alone.
+// Stop stops whatever StartRedis started; an external Redis is left
+// running (its container resumed or started again, if the run left it
+// down).
 func (r *Redis) Stop() error {
 	switch {
+	case r.ctl != nil:
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		return errors.Join(r.ctl.Heal(ctx), r.ctl.Close())
 	case r.server != nil:
 		return r.server.Stop()
 	case r.mini != nil:
@@ -207,6 +248,24 @@ func (r *Redis) Stop() error {
 		r.mini.Close()
 	}
 	return nil
+}
+
+// waitUp polls the external Redis until it answers PING (after its
+// container is started again), for up to 30 s.
+func (r *Redis) waitUp(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		err := pingRedis(ctx, r.addr)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the external Redis at %s did not answer after its container was started again: %w", r.addr, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // pingRedis checks that a Redis answers at addr within two seconds.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/testcontainers/testcontainers-go"
 	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
 
 	"github.com/faultline/faultline/checker"
@@ -179,23 +184,46 @@ func TestBugsAreTheFencedLocks(t *testing.T) {
 // TestLockWorkloadOnRedisInContainer points the lock workloads at a Redis
 // in a container (testcontainers' redis module, on an image built from
 // Debian's redis-server by scripts/docker-build.sh), as a user points them
-// at a Redis they did not start: the naive lock is caught holding twice
-// under latency, the fenced lock holds under the same faults.
+// at a Redis they did not start, with its container named so that pauses
+// reach it through the Docker API: the naive lock is caught holding twice
+// under latency and pauses, the fenced lock holds under the same faults.
 func TestLockWorkloadOnRedisInContainer(t *testing.T) {
 	dockertest.Require(t)
 	image := dockertest.Image(t, dockertest.Redis)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	ctr, err := tcredis.Run(ctx, image)
+	// A fixed host port: a container started again after a kill gets a
+	// new random one otherwise, and the Redis's address would change.
+	port := freePort(t)
+	ctr, err := tcredis.Run(ctx, image, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.PortBindings = network.PortMap{network.MustParsePort("6379/tcp"): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: port}}}
+	}))
 	t.Cleanup(func() {
 		if ctr != nil {
 			assert.NoError(t, ctr.Terminate(context.Background()))
 		}
 	})
 	require.NoError(t, err)
-	url, err := ctr.ConnectionString(ctx)
+	addr := "127.0.0.1:" + port
+
+	// The container's faults, through the Docker API: a paused Redis does
+	// not answer, a killed one neither, and both come back.
+	rc := redislock.DefaultRedisConfig()
+	rc.Addr, rc.Container = addr, ctr.GetContainerID()
+	r, err := redislock.StartRedis(ctx, rc)
 	require.NoError(t, err)
-	addr := strings.TrimPrefix(url, "redis://")
+	require.True(t, r.CanFault())
+	assert.Contains(t, r.Label(), "Docker API")
+	for _, f := range []struct {
+		name       string
+		stop, back func(context.Context, string) error
+	}{{"pause", r.Pause, r.Resume}, {"kill", r.Kill, r.Restart}} {
+		require.NoError(t, f.stop(ctx, redislock.ServerNode), f.name)
+		assert.Error(t, redislock.CheckReachable(ctx, addr), "a Redis after %s must not answer", f.name)
+		require.NoError(t, f.back(ctx, redislock.ServerNode), f.name)
+		require.NoError(t, redislock.CheckReachable(ctx, addr), "the Redis must answer again after %s", f.name)
+	}
+	require.NoError(t, r.Stop())
 
 	for _, tc := range []struct {
 		lock, workload string
@@ -206,9 +234,9 @@ func TestLockWorkloadOnRedisInContainer(t *testing.T) {
 	} {
 		t.Run(tc.lock, func(t *testing.T) {
 			cfg := runner.DefaultConfig()
-			cfg.System, cfg.Workload, cfg.Nemesis = "redislock", tc.workload, []string{"latency"}
+			cfg.System, cfg.Workload, cfg.Nemesis = "redislock", tc.workload, []string{"latency", "pause"}
 			settings := redislock.DefaultSettings()
-			settings.Kind, settings.Redis = tc.lock, addr
+			settings.Kind, settings.Redis, settings.RedisContainer = tc.lock, addr, ctr.GetContainerID()
 			cfg.Settings = &settings
 			cfg.Time, cfg.NemesisInterval, cfg.Seed = 15*time.Second, 2*time.Second, 11
 			cfg.Results = t.TempDir()
@@ -224,3 +252,12 @@ func TestLockWorkloadOnRedisInContainer(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(dockertest.Main(m)) }
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
