@@ -99,9 +99,10 @@ var (
 // here, before anything runs; an error names the file and line and wraps
 // history.ErrBadConfig.
 //
-// Overrides (`faultline campaign --set`) are applied to every run they
-// match after the run's own keys, so that one file can run against other
-// servers (a compose stack's Toxiproxy and Redis) without a copy of it.
+// Overrides (`faultline campaign --set`) give a flag to every run they
+// match that does not set it itself (over the campaign's time, too), so
+// that one file can run against other servers (a compose stack's
+// Toxiproxy and Redis) without a copy of it.
 func ParseCampaign(data []byte, file string, newFlags func() RunFlags, overrides ...Override) (*Campaign, error) {
 	bad := func(line int, format string, a ...any) error {
 		return fmt.Errorf("%w: %s:%d: %s", history.ErrBadConfig, file, line, fmt.Sprintf(format, a...))
@@ -309,7 +310,9 @@ func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func
 		system = f.Value.String()
 	}
 	for _, o := range overrides {
-		if o.System != "" && o.System != system {
+		// The file is authoritative for what a run says itself: an
+		// override fills only what the run leaves open.
+		if (o.System != "" && o.System != system) || seen[o.Flag] {
 			continue
 		}
 		if fs.Lookup(o.Flag) == nil || slices.Contains(campaignOwned, o.Flag) || o.Flag == "system" {
@@ -394,7 +397,8 @@ type Shard struct {
 }
 
 // Override is one `faultline campaign --set [SYSTEM.]FLAG=VALUE`: a run
-// flag given to every run of the campaign, or to the runs of one system.
+// flag given to every run of the campaign, or to the runs of one system,
+// that does not set the flag itself.
 type Override struct {
 	System string // empty: every run
 	Flag   string

@@ -90,7 +90,7 @@ func newCampaignCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registr
 	f := cmd.Flags()
 	f.StringVar(&opts.Results, "results", opts.Results, "directory under which the campaign's directory is made")
 	f.StringVar(&shard, "shard", "", "run only the I-th of N slices of the matrix, I/N (one CI job of N)")
-	f.StringArrayVar(&sets, "set", nil, "give every run (or SYSTEM's runs) a run flag: [SYSTEM.]FLAG=VALUE, repeatable (redislock.redis=redis:6379)")
+	f.StringArrayVar(&sets, "set", nil, "give every run (or SYSTEM's runs) that does not set it a run flag: [SYSTEM.]FLAG=VALUE, repeatable (redislock.redis=redis:6379)")
 	f.IntVar(&opts.Parallel, "parallel", opts.Parallel, "how many runs go at once (a run that names an outside server runs alone)")
 	f.BoolVar(&list, "list", false, "print the runs of the matrix (of the shard) and their commands, and run none")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the harness's debug messages")

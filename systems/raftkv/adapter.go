@@ -2,6 +2,7 @@ package raftkv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -42,6 +43,9 @@ type Settings struct {
 	// Image is the image of the nodes and the Toxiproxy container under
 	// RuntimeDocker: one built from the repository's Dockerfile.
 	Image string `json:"image,omitempty"`
+	// StackToxiproxy is the Compose stack's Toxiproxy API under
+	// RuntimeCompose: the nodes' peer links go through it.
+	StackToxiproxy string `json:"stack_toxiproxy,omitempty"`
 }
 
 // The runtimes of the cluster.
@@ -55,7 +59,7 @@ const (
 // child processes.
 func DefaultSettings() Settings {
 	return Settings{RegisterSettings: workloads.DefaultRegisterSettings(), Runtime: RuntimeProcess,
-		Image: DefaultDockerConfig().Image}
+		Image: DefaultDockerConfig().Image, StackToxiproxy: "http://toxiproxy:8474"}
 }
 
 // AddFlags binds --keys, --ops-per-key, --client-routing, --bug, --runtime
@@ -64,7 +68,8 @@ func (s *Settings) AddFlags(fs *pflag.FlagSet) {
 	systems.AddRegisterFlags(fs, &s.RegisterSettings)
 	systems.AddBugFlag(fs, &s.Bugs, Adapter{}.Bugs())
 	fs.StringVar(&s.Runtime, "runtime", s.Runtime,
-		"where the Raft KV nodes run: process (child processes), docker (containers of --image, Toxiproxy in a container too) or compose (the services n1…nN of the Compose stack the harness runs in, with --toxiproxy)")
+		"where the Raft KV nodes run: process (child processes), docker (containers of --image, Toxiproxy in a container too) or compose (the services n1…nN of the Compose stack the harness runs in, through --stack-toxiproxy)")
+	fs.StringVar(&s.StackToxiproxy, "stack-toxiproxy", s.StackToxiproxy, "under --runtime compose: the API of the stack's Toxiproxy, which the nodes' peer links go through")
 	fs.StringVar(&s.Image, "image", s.Image, "the image of the nodes under --runtime docker (scripts/docker-build.sh builds faultline:local)")
 }
 
@@ -96,8 +101,9 @@ func (s *Settings) Validate(run systems.Run) error {
 }
 
 // OwnsNet: under the Docker runtime the cluster brings its own Toxiproxy,
-// a container on the nodes' network.
-func (s *Settings) OwnsNet() bool { return s.Runtime == RuntimeDocker }
+// a container on the nodes' network; under the Compose runtime it uses the
+// stack's.
+func (s *Settings) OwnsNet() bool { return s.Runtime == RuntimeDocker || s.Runtime == RuntimeCompose }
 
 // Bugs lists the catalog of deliberate bugs the system can run with.
 func (Adapter) Bugs() []systems.Bug {
@@ -217,10 +223,16 @@ func startDocker(ctx context.Context, env *systems.Env, s *Settings) (systems.Ta
 // the run, so every key of this run carries the run's id on the wire.
 func attachCompose(ctx context.Context, env *systems.Env, s *Settings) (systems.Target, error) {
 	d := DefaultDockerConfig()
-	c, err := AttachCompose(ctx, ComposeConfig{Nodes: env.Run.Nodes, Net: env.Net, RaftPort: d.RaftPort, ClientPort: d.ClientPort,
+	n, err := nemesis.Connect(ctx, s.StackToxiproxy)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --runtime compose: the stack's Toxiproxy: %w", history.ErrBadConfig, err)
+	}
+	c, err := AttachCompose(ctx, ComposeConfig{Nodes: env.Run.Nodes, Net: n, RaftPort: d.RaftPort, ClientPort: d.ClientPort,
 		LogDir: env.LogDir, Logger: env.Logger})
 	if err != nil {
-		return nil, err
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return nil, errors.Join(err, n.Close(cctx))
 	}
 	prefix := filepath.Base(env.Dir) + "/"
 	return &target{cluster: c, cfg: registerConfig(env.Run.Common, s.RegisterSettings), prefix: prefix, labels: func() map[string]string {
@@ -276,10 +288,11 @@ func (t *target) Processes() nemesis.Processes { return t.cluster }
 
 func (t *target) Labels() map[string]string { return t.labels() }
 
-// Net is the cluster's own Toxiproxy (the Docker runtime's), or nil.
+// Net is the cluster's own Toxiproxy (the Docker runtime's container, the
+// Compose stack's), or nil.
 func (t *target) Net() *nemesis.Net {
-	if d, ok := t.cluster.(*DockerCluster); ok {
-		return d.Net()
+	if c, ok := t.cluster.(interface{ Net() *nemesis.Net }); ok {
+		return c.Net()
 	}
 	return nil
 }

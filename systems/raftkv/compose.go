@@ -24,8 +24,8 @@ import (
 // (toxiproxy:21000+100i+j for the link from ni to nj).
 type ComposeConfig struct {
 	Nodes int
-	// Net is the stack's Toxiproxy (--toxiproxy http://toxiproxy:8474):
-	// the run makes its links there, and clients dial its host.
+	// Net is the stack's Toxiproxy (--stack-toxiproxy): the run makes
+	// its links there, and clients dial its host. Stop closes it.
 	Net *nemesis.Net
 	// Project is the Compose project; empty for the one the harness runs
 	// in.
@@ -70,7 +70,7 @@ func AttachCompose(ctx context.Context, cfg ComposeConfig) (*ComposeCluster, err
 	}
 	host := u.Hostname()
 	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
-		return nil, fmt.Errorf("--runtime compose needs the stack's Toxiproxy, which the nodes dial by name: add --toxiproxy http://toxiproxy:8474 (this run's Toxiproxy is %s)", cfg.Net.URL())
+		return nil, fmt.Errorf("--runtime compose runs beside the stack's nodes, in the stack, and dials its Toxiproxy by name (--stack-toxiproxy http://toxiproxy:8474), not at %s", cfg.Net.URL())
 	}
 	byNode := map[string]string{}
 	c := &ComposeCluster{cfg: cfg, clients: map[string]string{}, since: time.Now()}
@@ -109,6 +109,9 @@ func AttachCompose(ctx context.Context, cfg ComposeConfig) (*ComposeCluster, err
 	return c, nil
 }
 
+// Net is the stack's Toxiproxy, with this run's links.
+func (c *ComposeCluster) Net() *nemesis.Net { return c.cfg.Net }
+
 // Nodes names the nodes.
 func (c *ComposeCluster) Nodes() []string { return append([]string(nil), c.ids...) }
 
@@ -139,9 +142,9 @@ func (c *ComposeCluster) Pause(ctx context.Context, id string) error { return c.
 func (c *ComposeCluster) Resume(ctx context.Context, id string) error { return c.ctl.Resume(ctx, id) }
 
 // Stop leaves the stack running: it resumes and restarts what the run
-// left down (the heal did already, unless it failed) and keeps each
-// container's log of the run in LogDir. The run's links are the runner's
-// to remove, with the rest of its proxies.
+// left down (the heal did already, unless it failed), keeps each
+// container's log of the run in LogDir, and removes the run's links from
+// the stack's Toxiproxy.
 func (c *ComposeCluster) Stop(ctx context.Context) error {
 	errs := []error{c.ctl.Heal(ctx)}
 	if c.cfg.LogDir != "" {
@@ -154,7 +157,7 @@ func (c *ComposeCluster) Stop(ctx context.Context) error {
 			errs = append(errs, c.ctl.WriteLogs(ctx, id, c.since, f), f.Close())
 		}
 	}
-	errs = append(errs, c.ctl.Close())
+	errs = append(errs, c.cfg.Net.Close(ctx), c.ctl.Close())
 	c.statuses.http.CloseIdleConnections()
 	return errors.Join(errs...)
 }
