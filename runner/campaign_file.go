@@ -68,6 +68,8 @@ type CampaignEntry struct {
 	Seeds  []int64
 	// Args are the entry's `faultline run` flags, without --seed.
 	Args []string
+	// overridden are the --set overrides the entry took.
+	overridden []string
 }
 
 // CampaignCase is one run of the matrix: an entry with one seed.
@@ -187,7 +189,11 @@ func ParseCampaign(data []byte, file string, newFlags func() RunFlags, overrides
 			cfg.Seed = seed
 			resolved := cfg.resolve()
 			if err := resolved.Validate(); err != nil {
-				return nil, bad(e.Line, "%v", strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
+				msg := strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": ")
+				if len(e.overridden) > 0 {
+					msg += " (with --set " + strings.Join(e.overridden, " --set ") + ")"
+				}
+				return nil, bad(e.Line, "%s", msg)
 			}
 			name := fmt.Sprintf("%s seed %d", e.Name, seed)
 			if n := names[name]; n > 0 {
@@ -325,6 +331,7 @@ func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func
 			return e, Config{}, bad(rn.Line, "with --set %s: %v", o, strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
 		}
 		e.Args = append(e.Args, "--"+o.Flag+"="+o.Value)
+		e.overridden = append(e.overridden, o.String())
 	}
 	cfg, err := rf.Config()
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/faultline/faultline/checker"
+	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/runner"
 	"github.com/faultline/faultline/systems/builtin"
 )
@@ -268,5 +269,56 @@ func TestShippedCampaignsParse(t *testing.T) {
 		code, stdout, stderr := cli(t, "campaign", f, "--list")
 		assert.Equal(t, runner.ExitValid, code, "%s: %s", f, stderr)
 		assert.Contains(t, stdout, "seed 1", f)
+	}
+}
+
+// TestCampaignOverrides: --set gives a flag to every run (or one system's
+// runs) that does not set it itself, and the cases' commands carry it; a
+// flag a matching run lacks, or a value that breaks the run, is refused.
+func TestCampaignOverrides(t *testing.T) {
+	const text = `
+name: o
+time: 10s
+runs:
+  - system: raftkv
+  - system: raftkv
+    runtime: process
+    bug: stale-read
+  - system: redislock
+    nemesis: latency
+`
+	parse := func(sets ...string) (*runner.Campaign, error) {
+		var overrides []runner.Override
+		for _, s := range sets {
+			o, err := runner.ParseOverride(s)
+			require.NoError(t, err, s)
+			overrides = append(overrides, o)
+		}
+		reg := builtin.Registry()
+		return runner.ParseCampaign([]byte(text), "c.yaml", func() runner.RunFlags { return newRunFlagSet(reg) }, overrides...)
+	}
+	c, err := parse("raftkv.runtime=docker", "redislock.redis=127.0.0.1:6379", "time=5s")
+	require.NoError(t, err)
+	require.Len(t, c.Cases, 3)
+	assert.Equal(t, "faultline run --system=raftkv --time=10s --runtime=docker --time=5s --seed 1", c.Cases[0].Command)
+	assert.Equal(t, "faultline run --system=raftkv --runtime=process --bug=stale-read --time=10s --time=5s --seed 1", c.Cases[1].Command,
+		"a run's own key wins over --set")
+	assert.Contains(t, c.Cases[2].Command, "--redis=127.0.0.1:6379")
+	assert.NotContains(t, c.Cases[2].Command, "--runtime")
+
+	for _, bad := range [][]string{
+		{"raftkv.redis=x"},              // no such flag for raftkv
+		{"keys=4"},                      // redislock has no --keys
+		{"raftkv.runtime=ship"},         // not a runtime
+		{"redislock.redis-container=r"}, // a container without --redis
+	} {
+		_, err := parse(bad...)
+		require.Error(t, err, "%v", bad)
+		assert.ErrorIs(t, err, history.ErrBadConfig, "%v", bad)
+		assert.Contains(t, err.Error(), "--set", "%v: %v", bad, err)
+	}
+	for _, bad := range []string{"keys", "=4", ".=1"} {
+		_, err := runner.ParseOverride(bad)
+		assert.ErrorIs(t, err, history.ErrBadConfig, bad)
 	}
 }

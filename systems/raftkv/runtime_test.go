@@ -15,6 +15,7 @@ import (
 	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/runner"
+	"github.com/faultline/faultline/systems"
 	"github.com/faultline/faultline/systems/dockertest"
 	"github.com/faultline/faultline/systems/raftkv"
 )
@@ -87,4 +88,41 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+func TestRuntimeSettings(t *testing.T) {
+	run := systems.Run{Workload: "register", Nodes: 3, Time: 10 * time.Second, Nemesis: []string{"partition", "kill"}}
+	for _, tc := range []struct {
+		name string
+		mod  func(*raftkv.Settings, *systems.Run)
+		ok   bool
+	}{
+		{"process", func(*raftkv.Settings, *systems.Run) {}, true},
+		{"docker", func(s *raftkv.Settings, _ *systems.Run) { s.Runtime = raftkv.RuntimeDocker }, true},
+		{"docker with a bug and powerloss", func(s *raftkv.Settings, r *systems.Run) {
+			s.Runtime, s.Bugs, r.Nemesis = raftkv.RuntimeDocker, []string{"no-fsync"}, []string{"powerloss"}
+		}, true},
+		{"docker without an image", func(s *raftkv.Settings, _ *systems.Run) { s.Runtime, s.Image = raftkv.RuntimeDocker, "" }, false},
+		{"compose", func(s *raftkv.Settings, _ *systems.Run) { s.Runtime = raftkv.RuntimeCompose }, true},
+		{"compose with a bug", func(s *raftkv.Settings, _ *systems.Run) {
+			s.Runtime, s.Bugs = raftkv.RuntimeCompose, []string{"stale-read"}
+		}, false},
+		{"compose with powerloss", func(s *raftkv.Settings, r *systems.Run) {
+			s.Runtime, r.Nemesis = raftkv.RuntimeCompose, []string{"kill", "powerloss"}
+		}, false},
+		{"unknown runtime", func(s *raftkv.Settings, _ *systems.Run) { s.Runtime = "vm" }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, r := raftkv.DefaultSettings(), run
+			tc.mod(&s, &r)
+			err := s.Validate(r)
+			if tc.ok {
+				require.NoError(t, err)
+			} else {
+				require.ErrorIs(t, err, history.ErrBadConfig)
+			}
+			container := s.Runtime == raftkv.RuntimeDocker || s.Runtime == raftkv.RuntimeCompose
+			assert.Equal(t, container, s.OwnsNet(), "the container runtimes bring their own Toxiproxy")
+		})
+	}
 }
