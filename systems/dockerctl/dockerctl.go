@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // The labels Compose puts on the containers of its services.
@@ -51,7 +53,10 @@ type Containers struct {
 // container name or id, or to a service of the Compose project the calling
 // process itself runs in (found from its own container's labels) or of
 // project, if not empty.
-func Connect(ctx context.Context, byNode map[string]string, project string) (c *Containers, err error) {
+//
+// What testcontainers narrates (the engine it found) goes to logger at
+// debug level; nil discards it.
+func Connect(ctx context.Context, byNode map[string]string, project string, logger *slog.Logger) (c *Containers, err error) {
 	defer func() {
 		// testcontainers panics when it cannot even find where an engine
 		// would be.
@@ -59,6 +64,10 @@ func Connect(ctx context.Context, byNode map[string]string, project string) (c *
 			err = fmt.Errorf("connecting to the Docker engine: %v", r)
 		}
 	}()
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	tclog.SetDefault(printf{logger})
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Docker engine (mount /var/run/docker.sock, or set DOCKER_HOST): %w", err)
@@ -238,6 +247,13 @@ func (c *Containers) WriteLogs(ctx context.Context, node string, since time.Time
 	// The stream interleaves stdout and stderr frames (no TTY).
 	_, err = stdcopy.StdCopy(w, w, rc)
 	return err
+}
+
+// printf hands testcontainers' Printf-style lines to a slog.Logger.
+type printf struct{ l *slog.Logger }
+
+func (p printf) Printf(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "source", "testcontainers")
 }
 
 // Close closes the connection to the engine.

@@ -79,7 +79,7 @@ func AttachCompose(ctx context.Context, cfg ComposeConfig) (*ComposeCluster, err
 		byNode[id] = id
 		c.ids = append(c.ids, id)
 	}
-	if c.ctl, err = dockerctl.Connect(ctx, byNode, cfg.Project); err != nil {
+	if c.ctl, err = dockerctl.Connect(ctx, byNode, cfg.Project, cfg.Logger); err != nil {
 		return nil, err
 	}
 	c.statuses = statuses{http: &http.Client{}, timeout: time.Second, up: c.ctl.Up}

@@ -188,9 +188,6 @@ func StartDocker(ctx context.Context, cfg DockerConfig) (*DockerCluster, error) 
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := DockerAvailable(ctx); err != nil {
-		return nil, err
-	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -199,6 +196,9 @@ func StartDocker(ctx context.Context, cfg DockerConfig) (*DockerCluster, error) 
 	// through its package-wide logger, straight to stderr unless told
 	// otherwise: send it to the cluster's logger, at debug level, too.
 	tclog.SetDefault(slogPrintf{logger})
+	if err := DockerAvailable(ctx); err != nil {
+		return nil, err
+	}
 	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoDocker, err)

@@ -99,7 +99,7 @@ func StartRedis(ctx context.Context, cfg RedisConfig) (*Redis, error) {
 		}
 		r := &Redis{backend: BackendExternal, addr: cfg.Addr, log: log}
 		if cfg.Container != "" {
-			ctl, err := dockerctl.Connect(ctx, map[string]string{ServerNode: cfg.Container}, "")
+			ctl, err := dockerctl.Connect(ctx, map[string]string{ServerNode: cfg.Container}, "", log)
 			if err != nil {
 				return nil, fmt.Errorf("%w: the container of the external Redis: %w", ErrUnreachable, err)
 			}
