@@ -4,14 +4,16 @@
 # rather than in a builder stage: that way building the image never pulls a
 # base image, and works where no registry can be reached. Build it with
 #
-#   scripts/docker-build.sh            # tags faultline:local
+#   scripts/docker-build.sh faultline  # tags faultline:local
 #
 # which compiles ./cmd/faultline into a temporary build context next to a
-# copy of this file and runs `docker build` on it.
+# copy of this file and runs `docker build` on it (the script builds the
+# other images of the stack from this one and from Debian's packages).
 #
-# The image runs anything the CLI does; docker-compose.yml uses it for a
-# three-node Raft KV cluster (`faultline node ...`, Raft traffic on 7000,
-# clients, /status and /metrics on 8000). There is no shell in the image.
+# The image runs anything the CLI does: Raft KV nodes (`faultline node ...`,
+# Raft traffic on 7000, clients, /status and /metrics on 8000) for
+# `--runtime docker` and docker-compose.yml, and Toxiproxy (`faultline
+# toxiproxy`). There is no shell in the image.
 FROM scratch
 COPY faultline /faultline
 EXPOSE 7000 8000

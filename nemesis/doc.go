@@ -9,11 +9,15 @@
 // StartServer runs its server inside the harness, with the HTTP API on
 // 127.0.0.1 and a free port; Connect drives that one or an external one
 // (--toxiproxy URL) through the official client package, on the same code
-// path. The server's constructor takes a zerolog logger, so this package
+// path. ListenServer serves it on an address of the caller's choosing:
+// `faultline toxiproxy`, which a container of the faultline image runs in
+// place of toxiproxy-server. The server's constructor takes a zerolog logger, so this package
 // imports zerolog for that one call and forwards the lines to slog.
 // The client takes no context; every call runs with a deadline (see call).
 //
-// Every directed link gets its own proxy (Net.AddLink), named "from->to"
+// Every directed link gets its own proxy (Net.AddLink, or Net.AddLinkAt at
+// a fixed address: a Toxiproxy in a container, whose peers dial its fixed
+// ports by the container's name), named "from->to"
 // after a prefix unique to the run: client→node (e.g. "client->n1") and
 // node→node. A link whose From is not one of the nemesis's nodes is a
 // client link. Net.Close deletes the run's proxies, so an external

@@ -4,7 +4,8 @@
 // [Run] is the whole loop a user starts with `faultline run`: validate the
 // configuration (bad input exits 254 before anything starts), create the run
 // directory and write run.json, start Toxiproxy (embedded, or the external
-// one given) and the system with every link behind a proxy, drive the
+// one given, or none when the system brings its own: systems.NetOwner, the
+// Raft KV's container runtimes) and the system with every link behind a proxy, drive the
 // workload while the nemesis injects faults on its schedule, heal, let the
 // system recover and read every key one final time, stop the system, then
 // check the history and write summary.json and the HTML reports. The

@@ -39,7 +39,10 @@
 // Settings may also be a [NemesisTuner] (adjust the default fault
 // parameters to the system: the lock's latency around its lease) and a
 // [Preflighter] (check an outside resource, such as an external server's
-// address, before the run directory exists).
+// address, before the run directory exists) and a [NetOwner] (the run
+// brings its own Toxiproxy — the Raft KV's container runtimes, whose nodes
+// reach it by name on their Docker network — and its Target is a
+// [NetTarget] that hands it to the runner).
 //
 // Start starts the system for one run with every link behind a proxy of
 // Env.Net and returns a [Target]: the nodes, the process-fault ability (or

@@ -1,6 +1,6 @@
-// Command faultline is the Faultline CLI: it runs chaos tests, re-checks
-// stored runs, runs a Raft KV node, and heals a Toxiproxy a crashed run left
-// behind. It only wires flags to the runner; the logic lives in the packages.
+// Command faultline is the Faultline CLI: it runs chaos tests and campaigns,
+// re-checks stored runs, runs a Raft KV node, serves Toxiproxy (for
+// containers), and heals a Toxiproxy a crashed run left behind. It only wires flags to the runner; the logic lives in the packages.
 package main
 
 import (

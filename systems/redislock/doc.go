@@ -3,7 +3,10 @@
 // lock's clients, how it faults them, and how it drives the lock workloads.
 //
 // Redis ([StartRedis]) is, in order of preference: the external Redis at
-// --redis ADDR (checked with PING; the harness cannot kill or pause it); a
+// --redis ADDR (checked with PING; the harness cannot kill or pause it,
+// unless --redis-container names the container it runs in: then kill is a
+// container kill and a start, pause a container pause, through
+// systems/dockerctl — the compose stack's Redis); a
 // real redis-server from the PATH, started on a free loopback port with
 // persistence off, whose kill is a real SIGKILL followed by a restart on the
 // same port with no keys — another way to grant a lock twice — and whose
