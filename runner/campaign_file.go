@@ -337,6 +337,7 @@ func parseEntry(rn *yaml.Node, timeNode *yaml.Node, seeds []int64, newFlags func
 	if err != nil {
 		return e, Config{}, bad(rn.Line, "%v", strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
 	}
+	cfg.Args = e.Args
 	if e.Name == "" {
 		e.Name = strings.Join(append([]string{cfg.System}, described...), " ")
 	}

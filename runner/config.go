@@ -55,6 +55,10 @@ type Config struct {
 	NodeBinary string `json:"-"`
 	// Status, if set, receives the live status line.
 	Status StatusSink `json:"-"`
+	// Args, if set, are the `faultline run` flags that made this
+	// configuration, without --seed and --results: run.json's reproduce
+	// line is then exactly them and the seed.
+	Args []string `json:"-"`
 }
 
 // DefaultConfig is the run that `faultline run` makes with no flags: the Raft

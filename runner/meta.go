@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,6 +150,9 @@ func LoadRun(dir string, reg *systems.Registry) (Config, error) {
 }
 
 func reproduceCommand(c Config) string {
+	if len(c.Args) > 0 {
+		return strings.Join(append(append([]string{"faultline", "run"}, quoteArgs(c.Args)...), "--seed", strconv.FormatInt(c.Seed, 10)), " ")
+	}
 	nem := "none"
 	if len(c.Nemesis) > 0 {
 		nem = strings.Join(c.Nemesis, ",")

@@ -33,6 +33,7 @@ func newRunCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry) *c
 			if err != nil {
 				return err
 			}
+			cfg.Args = runArgs(cmd.Flags())
 			if err := setNodeBinary(&cfg.NodeBinary); err != nil {
 				return err
 			}
@@ -150,4 +151,26 @@ func printOutcome(w io.Writer, out *runner.Outcome) {
 		}
 	}
 	fmt.Fprintf(w, "results: %s\n", out.Dir)
+}
+
+// runArgs are the flags the user gave `faultline run`, as flags again, for
+// the reproduce line: every one set on the command line but --seed (the
+// line adds the run's), --results and --verbose, in name order, a
+// repeatable flag once per value.
+func runArgs(fs *pflag.FlagSet) []string {
+	var args []string
+	fs.Visit(func(f *pflag.Flag) {
+		switch f.Name {
+		case "seed", "results", "verbose", "help":
+			return
+		}
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			for _, v := range sv.GetSlice() {
+				args = append(args, "--"+f.Name+"="+v)
+			}
+			return
+		}
+		args = append(args, "--"+f.Name+"="+f.Value.String())
+	})
+	return args
 }

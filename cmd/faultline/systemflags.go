@@ -38,6 +38,17 @@ func (v *typedValue) Set(s string) error {
 	return nil
 }
 
+// GetSlice, Append and Replace make every system flag a pflag.SliceValue:
+// the values given, in order, which the reproduce line gives again.
+var _ pflag.SliceValue = (*typedValue)(nil)
+
+func (v *typedValue) GetSlice() []string    { return append([]string(nil), v.values...) }
+func (v *typedValue) Append(s string) error { return v.Set(s) }
+func (v *typedValue) Replace(s []string) error {
+	v.values = append([]string(nil), s...)
+	return nil
+}
+
 // addSystemFlags adds every system's flags to fs. A system flag whose name
 // is taken by a flag of the run itself is a programming error.
 func addSystemFlags(fs *pflag.FlagSet, reg *systems.Registry) *systemFlags {
