@@ -83,23 +83,14 @@ func AttachCompose(ctx context.Context, cfg ComposeConfig) (*ComposeCluster, err
 		return nil, err
 	}
 	c.statuses = statuses{http: &http.Client{}, timeout: time.Second, up: c.ctl.Up}
-	raftPort, clientPort := strconv.Itoa(cfg.RaftPort), strconv.Itoa(cfg.ClientPort)
+	// The stack's nodes were started with the --peer values these links
+	// listen on.
+	if _, err := addFixedLinks(ctx, cfg.Net, c.ids, cfg.RaftPort, cfg.ClientPort); err != nil {
+		return nil, errors.Join(fmt.Errorf("on the stack's Toxiproxy: %w", err), c.ctl.Close())
+	}
 	for i, n := range c.ids {
-		c.statuses.add(n, n+":"+clientPort)
-		for j, p := range c.ids {
-			if p == n {
-				continue
-			}
-			port := strconv.Itoa(peerProxyPort(i+1, j+1))
-			if _, err := cfg.Net.AddLinkAt(ctx, n, p, "0.0.0.0:"+port, p+":"+raftPort); err != nil {
-				return nil, errors.Join(fmt.Errorf("proxying %s->%s on the stack's Toxiproxy: %w", n, p, err), c.ctl.Close())
-			}
-		}
-		port := strconv.Itoa(clientProxyPort(i + 1))
-		if _, err := cfg.Net.AddLinkAt(ctx, ClientLink, n, "0.0.0.0:"+port, n+":"+clientPort); err != nil {
-			return nil, errors.Join(fmt.Errorf("proxying client->%s on the stack's Toxiproxy: %w", n, err), c.ctl.Close())
-		}
-		c.clients[n] = net.JoinHostPort(host, port)
+		c.statuses.add(n, net.JoinHostPort(n, strconv.Itoa(cfg.ClientPort)))
+		c.clients[n] = net.JoinHostPort(host, strconv.Itoa(clientProxyPort(i+1)))
 	}
 	wctx, cancel := context.WithTimeout(ctx, cfg.StartTimeout)
 	defer cancel()

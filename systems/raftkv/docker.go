@@ -78,7 +78,6 @@ const (
 
 func clientProxyPort(i int) int  { return 20000 + i }
 func peerProxyPort(i, j int) int { return 21000 + 100*i + j }
-func nodeIndex(id string) int    { i, _ := strconv.Atoi(id[1:]); return i }
 
 // DefaultDockerConfig is a three-node cluster of faultline:local, published on
 // loopback.

@@ -65,27 +65,41 @@ func (c *DockerCluster) startProxy(ctx context.Context) error {
 	if c.proxyNet, err = c.connectProxy(ctx); err != nil {
 		return err
 	}
+	if c.peers, err = addFixedLinks(ctx, c.proxyNet, c.Nodes(), c.cfg.RaftPort, c.cfg.ClientPort); err != nil {
+		return err
+	}
 	c.proxyClient = map[string]string{}
-	c.peers = map[string][]string{}
-	raftPort, clientPort := strconv.Itoa(c.cfg.RaftPort), strconv.Itoa(c.cfg.ClientPort)
 	for i, n := range c.nodes {
-		for j, p := range c.nodes {
-			if p == n {
+		c.proxyClient[n.id] = host[clientProxyPort(i+1)]
+	}
+	return nil
+}
+
+// addFixedLinks makes every link of the nodes ids (in order: n1 is the
+// first) on a Toxiproxy that shares their network, at the fixed ports the
+// nodes' --peer flags name: peerProxyPort for ni→nj, upstream nj:raftPort,
+// and clientProxyPort for the clients → ni, upstream ni:clientPort. It
+// returns each node's --peer values, dialing the Toxiproxy as proxyAlias.
+// The container runtime and the Compose runtime wire the same way.
+func addFixedLinks(ctx context.Context, n *nemesis.Net, ids []string, raftPort, clientPort int) (map[string][]string, error) {
+	peers := map[string][]string{}
+	for i, from := range ids {
+		for j, to := range ids {
+			if to == from {
 				continue
 			}
 			port := strconv.Itoa(peerProxyPort(i+1, j+1))
-			if _, err := c.proxyNet.AddLinkAt(ctx, n.id, p.id, "0.0.0.0:"+port, p.id+":"+raftPort); err != nil {
-				return fmt.Errorf("proxying %s->%s: %w", n.id, p.id, err)
+			if _, err := n.AddLinkAt(ctx, from, to, "0.0.0.0:"+port, to+":"+strconv.Itoa(raftPort)); err != nil {
+				return nil, fmt.Errorf("proxying %s->%s: %w", from, to, err)
 			}
-			c.peers[n.id] = append(c.peers[n.id], p.id+"="+proxyAlias+":"+port)
+			peers[from] = append(peers[from], to+"="+proxyAlias+":"+port)
 		}
-		port := clientProxyPort(i + 1)
-		if _, err := c.proxyNet.AddLinkAt(ctx, ClientLink, n.id, "0.0.0.0:"+strconv.Itoa(port), n.id+":"+clientPort); err != nil {
-			return fmt.Errorf("proxying client->%s: %w", n.id, err)
+		port := strconv.Itoa(clientProxyPort(i + 1))
+		if _, err := n.AddLinkAt(ctx, ClientLink, from, "0.0.0.0:"+port, from+":"+strconv.Itoa(clientPort)); err != nil {
+			return nil, fmt.Errorf("proxying client->%s: %w", from, err)
 		}
-		c.proxyClient[n.id] = host[port]
 	}
-	return nil
+	return peers, nil
 }
 
 // connectProxy waits until the Toxiproxy container's API answers.
