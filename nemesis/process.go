@@ -12,6 +12,11 @@ import (
 // Processes is what a system offers for process faults: its nodes run as
 // processes that can be killed (SIGKILL) and restarted from their data,
 // and paused (SIGSTOP) and resumed (SIGCONT).
+//
+// Restart of a node that runs and Resume of one that is not paused must
+// do nothing: a Kill or Pause that fails — an error, or the run ending
+// during the call — may have reached the node all the same, so a fault's
+// heal undoes it on every node it was tried on.
 type Processes interface {
 	Nodes() []string
 	Kill(ctx context.Context, node string) error
@@ -48,7 +53,8 @@ func TargetNodes(target string, order []string, leader string) []string {
 }
 
 // processFault is a kill or a pause: a start action on each target node,
-// undone by an end action on each node it succeeded on.
+// undone by an end action on each node it was tried on (a start that
+// failed may have taken effect).
 type processFault struct {
 	kind   string
 	target string
@@ -78,6 +84,7 @@ func (f *processFault) Inject(ctx context.Context) error {
 	nodes := TargetNodes(f.target, f.order, leader)
 	f.mu.Lock()
 	f.nodes, f.leaderKnown, f.leaderNow = nodes, known, now
+	f.affected = slices.Clone(nodes)
 	f.mu.Unlock()
 	g, gctx := errgroup.WithContext(ctx)
 	for _, node := range nodes {
@@ -85,17 +92,14 @@ func (f *processFault) Inject(ctx context.Context) error {
 			if err := f.start(gctx, node); err != nil {
 				return fmt.Errorf("%s %s: %w", f.kind, node, err)
 			}
-			f.mu.Lock()
-			f.affected = append(f.affected, node)
-			f.mu.Unlock()
 			return nil
 		})
 	}
 	return g.Wait()
 }
 
-// Heal undoes the fault on every node it reached; nodes it fails on stay
-// for the next Heal.
+// Heal undoes the fault on every node it was tried on; nodes it fails on
+// stay for the next Heal.
 func (f *processFault) Heal(ctx context.Context) error {
 	f.mu.Lock()
 	nodes := slices.Clone(f.affected)

@@ -24,7 +24,8 @@ type childProcesses struct {
 	t     *testing.T
 	mu    sync.Mutex
 	procs map[string]*exec.Cmd
-	calls []string // "kill n1", "resume n2", … in order
+	dead  map[string]bool // killed and not restarted
+	calls []string        // "kill n1", "resume n2", … in order
 }
 
 func startChildren(t *testing.T, nodes ...string) *childProcesses {
@@ -32,7 +33,7 @@ func startChildren(t *testing.T, nodes ...string) *childProcesses {
 	if _, err := exec.LookPath("sleep"); err != nil {
 		t.Skip("sleep not on PATH: process-fault tests need it")
 	}
-	p := &childProcesses{t: t, procs: map[string]*exec.Cmd{}}
+	p := &childProcesses{t: t, procs: map[string]*exec.Cmd{}, dead: map[string]bool{}}
 	for _, n := range nodes {
 		require.NoError(t, p.start(n))
 	}
@@ -91,6 +92,7 @@ func (p *childProcesses) Kill(_ context.Context, node string) error {
 	}
 	p.mu.Lock()
 	c := p.procs[node]
+	p.dead[node] = true
 	p.mu.Unlock()
 	_ = c.Wait() // reap it: killed, not a zombie
 	return nil
@@ -109,6 +111,10 @@ func (p *childProcesses) Restart(_ context.Context, node string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = append(p.calls, "restart "+node)
+	if !p.dead[node] {
+		return nil // runs: left alone, as Processes requires
+	}
+	delete(p.dead, node)
 	return p.start(node)
 }
 
@@ -218,6 +224,39 @@ func TestPowerLossKillsAndRestarts(t *testing.T) {
 	require.NoError(t, f.Heal(ctx))
 	eventually(t, "n3 runs", func() bool { return running(p.pid("n3")) })
 	assert.Equal(t, map[string]any{"target": TargetLeader, "nodes": []string{"n3"}, "hit_leader": true}, f.Describe())
+}
+
+// cutShort are processes whose Kill reaches the node and then fails, as a
+// `docker kill` does when the run ends while the engine answers.
+type cutShort struct{ *childProcesses }
+
+func (c cutShort) Kill(ctx context.Context, node string) error {
+	if err := c.childProcesses.Kill(ctx, node); err != nil {
+		return err
+	}
+	return context.Canceled
+}
+
+// A kill that failed may have killed: the failed inject's heal restarts
+// every node it was tried on, not only those it reported done.
+func TestAKillThatFailedIsStillHealed(t *testing.T) {
+	requireProcFS(t)
+	p := startChildren(t, "n1", "n2", "n3")
+	ctx := testCtx(t, 10*time.Second)
+	cfg := DefaultConfig()
+	cfg.Faults = []string{FaultKill}
+	rec := newMemRecorder()
+	nem, err := New(cfg, Deps{Processes: cutShort{p}, Nodes: p.Nodes(), Recorder: rec, Logger: testLogger(t)})
+	require.NoError(t, err)
+	pid := p.pid("n2")
+	spec := processSpec{Kind: FaultKill, Target: TargetOne, Order: []string{"n2", "n1", "n3"}}
+	_, err = nem.injectStep(ctx, Step{Fault: FaultKill, Params: spec.params(), spec: spec})
+	require.Error(t, err)
+	assert.Equal(t, "gone", procState(pid))
+	assert.Equal(t, []string{"kill n2", "restart n2"}, p.callLog())
+	eventually(t, "n2 runs again", func() bool { return running(p.pid("n2")) })
+	assert.Equal(t, "none", nem.Active())
+	assert.Empty(t, rec.all(), "a fault that failed to inject is not recorded")
 }
 
 // killOnly are processes whose storage cannot lose power.

@@ -1,12 +1,3 @@
-// Package dockerctl gives the node faults of a system whose nodes run in
-// containers that someone else started — the services of a Compose stack,
-// driven by a harness in a container beside them through the Docker
-// socket — by container or service name: Kill is `docker kill` (SIGKILL),
-// Restart `docker start` of the same container, Pause and Resume freeze
-// and thaw its cgroup. The containers are never created or removed here.
-//
-// It talks to the engine through testcontainers-go's client (DOCKER_HOST,
-// ~/.testcontainers.properties), as the container runtime does.
 package dockerctl
 
 import (
@@ -22,6 +13,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
@@ -43,6 +35,7 @@ type Containers struct {
 	nodes []string
 	ids   map[string]string // node → container id
 	names map[string]string // node → the name it was given
+	owned bool              // Close closes cli
 
 	mu     sync.Mutex
 	killed map[string]bool
@@ -72,8 +65,8 @@ func Connect(ctx context.Context, byNode map[string]string, project string, logg
 	if err != nil {
 		return nil, fmt.Errorf("connecting to the Docker engine (mount /var/run/docker.sock, or set DOCKER_HOST): %w", err)
 	}
-	c = &Containers{cli: cli, ids: map[string]string{}, names: map[string]string{},
-		killed: map[string]bool{}, paused: map[string]bool{}}
+	c = newContainers(cli)
+	c.owned = true
 	for node, name := range byNode {
 		id, err := c.find(ctx, name, project)
 		if err != nil {
@@ -85,6 +78,23 @@ func Connect(ctx context.Context, byNode map[string]string, project string, logg
 	}
 	sort.Strings(c.nodes)
 	return c, nil
+}
+
+// New controls containers the caller started itself through cli: ids
+// maps each node to its container's id. Close leaves cli open.
+func New(cli *testcontainers.DockerClient, ids map[string]string) *Containers {
+	c := newContainers(cli)
+	for node, id := range ids {
+		c.nodes = append(c.nodes, node)
+		c.ids[node], c.names[node] = id, node
+	}
+	sort.Strings(c.nodes)
+	return c
+}
+
+func newContainers(cli *testcontainers.DockerClient) *Containers {
+	return &Containers{cli: cli, ids: map[string]string{}, names: map[string]string{},
+		killed: map[string]bool{}, paused: map[string]bool{}}
 }
 
 // find resolves a container name or id, then a Compose service name.
@@ -139,21 +149,42 @@ func (c *Containers) id(node string) (string, error) {
 	return id, nil
 }
 
-// Kill sends SIGKILL to node's container, paused or not.
+// Kill sends SIGKILL to node's container and waits until the engine says
+// it stopped. A container that is not running is left alone.
+//
+// The node counts as killed from before the call: a kill cut short (an
+// error, ctx ending) may still have reached the engine, and Restart must
+// then start the container rather than trust that it runs.
 func (c *Containers) Kill(ctx context.Context, node string) error {
 	id, err := c.id(node)
 	if err != nil {
 		return err
 	}
+	c.set(node, true, false)
 	if _, err := c.cli.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		if running, _, ierr := c.state(ctx, id); ierr == nil && !running {
+			return nil // down already
+		}
 		return fmt.Errorf("killing the container of %s (%s): %w", node, c.names[node], err)
 	}
-	c.set(node, true, false)
-	return nil
+	// The engine answers once the signal is sent; a power loss that then
+	// truncates the node's files must not race its last writes.
+	wctx, cancel := context.WithTimeout(ctx, stopWait)
+	defer cancel()
+	wait := c.cli.ContainerWait(wctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	select {
+	case <-wait.Result:
+		return nil
+	case err := <-wait.Error:
+		return fmt.Errorf("waiting for the killed container of %s (%s) to stop: %w", node, c.names[node], err)
+	}
 }
 
-// Restart starts a killed node's container again; a running one is left
-// alone.
+// stopWait bounds the wait for a killed container to stop.
+const stopWait = 10 * time.Second
+
+// Restart starts a killed node's container again; the engine leaves a
+// running one alone.
 func (c *Containers) Restart(ctx context.Context, node string) error {
 	id, err := c.id(node)
 	if err != nil {
@@ -166,20 +197,25 @@ func (c *Containers) Restart(ctx context.Context, node string) error {
 	return nil
 }
 
-// Pause freezes node's container.
+// Pause freezes node's container. As with Kill, the node counts as paused
+// from before the call, unless the engine then says it is not.
 func (c *Containers) Pause(ctx context.Context, node string) error {
 	id, err := c.id(node)
 	if err != nil {
 		return err
 	}
+	c.set(node, false, true)
 	if _, err := c.cli.ContainerPause(ctx, id, client.ContainerPauseOptions{}); err != nil {
+		if _, paused, ierr := c.state(ctx, id); ierr == nil && !paused {
+			c.set(node, false, false)
+		}
 		return fmt.Errorf("pausing the container of %s (%s): %w", node, c.names[node], err)
 	}
-	c.set(node, false, true)
 	return nil
 }
 
-// Resume thaws a paused node's container; one not paused is left alone.
+// Resume thaws a paused node's container; one that is not paused (never
+// was, or the pause did not take) is left alone.
 func (c *Containers) Resume(ctx context.Context, node string) error {
 	id, err := c.id(node)
 	if err != nil {
@@ -189,14 +225,32 @@ func (c *Containers) Resume(ctx context.Context, node string) error {
 		return nil
 	}
 	if _, err := c.cli.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{}); err != nil {
-		return fmt.Errorf("resuming the container of %s (%s): %w", node, c.names[node], err)
+		if _, paused, ierr := c.state(ctx, id); ierr != nil || paused {
+			return fmt.Errorf("resuming the container of %s (%s): %w", node, c.names[node], err)
+		}
 	}
 	c.set(node, false, false)
 	return nil
 }
 
+// state asks the engine whether container id runs and whether it is
+// paused.
+func (c *Containers) state(ctx context.Context, id string) (running, paused bool, err error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	res, err := c.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return false, false, err
+	}
+	if res.Container.State == nil {
+		return false, false, fmt.Errorf("the engine gave no state for container %s", id)
+	}
+	return res.Container.State.Running, res.Container.State.Paused, nil
+}
+
 // Up reports whether node's container runs and is not paused, as far as
-// this Containers knows (what it did to it).
+// this Containers knows (what it did to it, counting a kill or pause that
+// may have taken as taken).
 func (c *Containers) Up(node string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -256,5 +310,10 @@ func (p printf) Printf(format string, args ...any) {
 	p.l.Debug(fmt.Sprintf(format, args...), "source", "testcontainers")
 }
 
-// Close closes the connection to the engine.
-func (c *Containers) Close() error { return c.cli.Close() }
+// Close closes the connection to the engine, if Connect opened it.
+func (c *Containers) Close() error {
+	if !c.owned {
+		return nil
+	}
+	return c.cli.Close()
+}

@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/moby/moby/api/types/container"
@@ -26,6 +25,7 @@ import (
 
 	"github.com/faultline/faultline/history"
 	"github.com/faultline/faultline/nemesis"
+	"github.com/faultline/faultline/systems/dockerctl"
 )
 
 // DockerConfig describes the cluster to start. Start from DefaultDockerConfig.
@@ -168,7 +168,8 @@ type DockerCluster struct {
 	proxyClient map[string]string
 	peers       map[string][]string // --peer values of each node
 
-	mu sync.Mutex // guards node.running and node.paused
+	// ctl drives the node faults once every container has started.
+	ctl *dockerctl.Containers
 }
 
 // dockerNode is one member of the cluster.
@@ -176,8 +177,6 @@ type dockerNode struct {
 	id         string
 	clientAddr string // host:port the client port is published on
 	ctr        *testcontainers.DockerContainer
-	running    bool
-	paused     bool
 }
 
 // StartDocker creates the network and one container per node, waits until every
@@ -204,10 +203,7 @@ func StartDocker(ctx context.Context, cfg DockerConfig) (*DockerCluster, error) 
 	}
 	c := &DockerCluster{cfg: cfg, logger: logger, cli: cli, byID: map[string]*dockerNode{}}
 	c.statuses = statuses{http: &http.Client{}, timeout: cfg.RequestTimeout,
-		up: func(id string) bool {
-			n, ok := c.byID[id]
-			return ok && c.isUp(n)
-		},
+		up: func(id string) bool { return c.ctl != nil && c.ctl.Up(id) },
 	}
 	if err := c.start(ctx); err != nil {
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -255,9 +251,11 @@ func (c *DockerCluster) start(ctx context.Context) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	ids := make(map[string]string, len(c.nodes))
 	for _, n := range c.nodes {
-		c.setState(n, true, false)
+		ids[n.id] = n.ctr.GetContainerID()
 	}
+	c.ctl = dockerctl.New(c.cli, ids)
 	wctx, cancel := context.WithTimeout(ctx, c.cfg.StartTimeout)
 	defer cancel()
 	leader, err := c.WaitLeader(wctx)
@@ -407,9 +405,9 @@ func (c *DockerCluster) Terminate(ctx context.Context) error {
 	}
 	for _, n := range c.nodes {
 		if n.ctr != nil {
-			if c.isPaused(n) {
+			if c.ctl != nil {
 				// A frozen container cannot be stopped everywhere.
-				errs = append(errs, c.Resume(ctx, n.id))
+				errs = append(errs, c.ctl.Resume(ctx, n.id))
 			}
 			if err := n.ctr.Terminate(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("removing the container of node %s: %w", n.id, err))

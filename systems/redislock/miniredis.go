@@ -16,6 +16,7 @@ type miniFaults struct {
 
 	mu     sync.Mutex
 	paused chan struct{} // open while paused; nil when running
+	killed bool          // closed by kill, not restarted yet
 }
 
 func newMiniFaults(m *miniredis.Miniredis) *miniFaults {
@@ -41,12 +42,22 @@ func (f *miniFaults) kill() {
 	f.resume() // let held commands fail on the closed connections
 	f.m.Close()
 	f.m.FlushAll()
+	f.mu.Lock()
+	f.killed = true
+	f.mu.Unlock()
 }
 
+// restart starts a killed miniredis again; a running one is left alone.
 func (f *miniFaults) restart() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.killed {
+		return nil
+	}
 	if err := f.m.Restart(); err != nil {
 		return err
 	}
+	f.killed = false
 	f.hook()
 	return nil
 }
