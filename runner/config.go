@@ -59,6 +59,9 @@ type Config struct {
 	// configuration, without --seed and --results: run.json's reproduce
 	// line is then exactly them and the seed.
 	Args []string `json:"-"`
+	// Repeats, if set, is the id of the run this one repeats (`faultline
+	// rerun`), recorded in run.json.
+	Repeats string `json:"-"`
 }
 
 // DefaultConfig is the run that `faultline run` makes with no flags: the Raft

@@ -66,4 +66,10 @@ func TestDetectRunConfigIsTheExposure(t *testing.T) {
 	assert.Contains(t, string(b), `"token-reuse"`)
 	assert.Contains(t, string(b), `"fenced"`)
 	assert.Contains(t, bugs[0].Command(4), "--lock=fenced --bug token-reuse --nemesis latency,pause")
+	// run.json's reproduce line of a detect run names the bug and the
+	// exposure's settings too, though no command line made it.
+	line := reproduceCommand(rc)
+	for _, want := range []string{"--system=redislock", "--workload=fenced", "--lock=fenced", "--bug=token-reuse", "--nemesis=latency,pause", "--seed 4"} {
+		assert.Contains(t, line, want)
+	}
 }

@@ -17,17 +17,28 @@ import (
 	"github.com/faultline/faultline/systems/builtin"
 )
 
+// RunFormat names the layout of run.json that this version writes and that
+// `faultline rerun` can repeat exactly. A run.json without it was written
+// by an older version (or another tool).
+const RunFormat = "faultline-run/1"
+
 // runMeta is run.json: everything needed to reproduce the run, and how far
 // it got.
 type runMeta struct {
-	ID           string            `json:"id"`
-	Status       string            `json:"status"` // running, complete, interrupted, failed
-	Error        string            `json:"error,omitempty"`
-	Started      time.Time         `json:"started"`
-	Ended        *time.Time        `json:"ended,omitempty"`
-	Config       Config            `json:"config"`
-	Seed         int64             `json:"seed"`
-	Reproduce    string            `json:"reproduce"`
+	Format    string     `json:"format"`
+	ID        string     `json:"id"`
+	Status    string     `json:"status"` // running, complete, interrupted, failed
+	Error     string     `json:"error,omitempty"`
+	Started   time.Time  `json:"started"`
+	Ended     *time.Time `json:"ended,omitempty"`
+	Config    Config     `json:"config"`
+	Seed      int64      `json:"seed"`
+	Reproduce string     `json:"reproduce"`
+	// Args are the `faultline run` flags of the reproduce line, without
+	// --seed: what a rerun gives again.
+	Args []string `json:"args"`
+	// Repeats is the id of the run this one repeats (`faultline rerun`).
+	Repeats      string            `json:"repeats,omitempty"`
 	Note         string            `json:"note"`
 	Versions     map[string]string `json:"versions"`
 	ToxiproxyURL string            `json:"toxiproxy_url,omitempty"`
@@ -37,7 +48,10 @@ type runMeta struct {
 
 func newRunMeta(cfg Config, id string, start time.Time) *runMeta {
 	return &runMeta{
+		Format:    RunFormat,
 		ID:        id,
+		Args:      runArgs(cfg),
+		Repeats:   cfg.Repeats,
 		Status:    "running",
 		Started:   start.UTC(),
 		Config:    cfg,
@@ -149,16 +163,10 @@ func LoadRun(dir string, reg *systems.Registry) (Config, error) {
 	return meta.Config, nil
 }
 
+// reproduceCommand is the `faultline run` command line that makes c again:
+// its flags (runArgs) and its seed.
 func reproduceCommand(c Config) string {
-	if len(c.Args) > 0 {
-		return strings.Join(append(append([]string{"faultline", "run"}, quoteArgs(c.Args)...), "--seed", strconv.FormatInt(c.Seed, 10)), " ")
-	}
-	nem := "none"
-	if len(c.Nemesis) > 0 {
-		nem = strings.Join(c.Nemesis, ",")
-	}
-	return fmt.Sprintf("faultline run --system %s --workload %s --nemesis %s --nodes %d --concurrency %d --time %s --seed %d",
-		c.System, c.Workload, nem, c.Nodes, c.Concurrency, c.Time, c.Seed)
+	return strings.Join(append(append([]string{"faultline", "run"}, quoteArgs(runArgs(c))...), "--seed", strconv.FormatInt(c.Seed, 10)), " ")
 }
 
 func versions() map[string]string {

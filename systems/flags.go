@@ -43,6 +43,22 @@ type bugFlag struct {
 func (f *bugFlag) String() string { return strings.Join(*f.bugs, ",") }
 func (f *bugFlag) Type() string   { return "name" }
 
+// GetSlice, Append and Replace make --bug a pflag.SliceValue: a reproduce
+// line gives it once per bug.
+var _ pflag.SliceValue = (*bugFlag)(nil)
+
+func (f *bugFlag) GetSlice() []string    { return append([]string(nil), *f.bugs...) }
+func (f *bugFlag) Append(s string) error { return f.Set(s) }
+func (f *bugFlag) Replace(names []string) error {
+	*f.bugs = nil
+	for _, s := range names {
+		if err := f.Set(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Set adds the bug named s; an empty s adds nothing (so that a script's
 // --bug "$BUG" with BUG unset runs the correct system).
 func (f *bugFlag) Set(s string) error {
