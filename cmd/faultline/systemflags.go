@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -106,6 +107,11 @@ func (sf *systemFlags) settings(system string) (systems.Settings, error) {
 		}
 		for _, s := range v.values {
 			if err := own.Set(name, s); err != nil {
+				// pflag wraps the value's own error in its words; say it
+				// once, naming the flag.
+				if err := own.Lookup(name).Value.Set(s); errors.Is(err, history.ErrBadConfig) {
+					return nil, fmt.Errorf("%w: --%s: %s", history.ErrBadConfig, name, strings.TrimPrefix(err.Error(), history.ErrBadConfig.Error()+": "))
+				}
 				return nil, fmt.Errorf("%w: --%s %q: %w", history.ErrBadConfig, name, s, err)
 			}
 		}
