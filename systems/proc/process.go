@@ -139,10 +139,16 @@ func (p *Process) Pause() error {
 	return nil
 }
 
-// Resume continues a paused process with SIGCONT.
+// Resume continues a paused process with SIGCONT. A process that is not
+// running has nothing to resume: that is not an error (a pause that found
+// it dead is healed all the same).
 func (p *Process) Resume() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if !p.runningLocked() {
+		p.paused = false
+		return nil
+	}
 	if err := p.signal(syscall.SIGCONT); err != nil {
 		return err
 	}

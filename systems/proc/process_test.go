@@ -54,6 +54,7 @@ func TestPauseResumeKillRestart(t *testing.T) {
 	require.NoError(t, p.Kill(ctx), "a paused process dies at once")
 	assert.False(t, p.Running())
 	assert.ErrorIs(t, p.Pause(), ErrNotRunning)
+	assert.NoError(t, p.Resume(), "a dead process has nothing to resume: the heal of a pause that found it dead")
 
 	require.NoError(t, p.Start(), "restart after kill")
 	assert.NotEqual(t, pid, p.PID())
