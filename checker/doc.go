@@ -48,6 +48,30 @@
 // real time but that the register cannot take from the state the prefix
 // left.
 //
+// # Shrinking (shrink*.go)
+//
+// [Shrink] reduces an invalid register history to the few operations of
+// one key that are still not linearizable: the failing key with the
+// fewest operations (or [ShrinkOptions].Key), its operations as
+// [RegisterOperations] makes them (an invoke and its completion stay
+// together; removing operations keeps the real-time order), delta
+// debugging (ddmin: chunks, then their complements, ever finer) and then
+// single removals until none leaves the history invalid, each candidate
+// checked by porcupine with the register model, each check bounded by the
+// time left and [ShrinkOptions].CheckLimit. Every candidate keeps one rule
+// (shrink_rule.go): a kept read keeps a write of the value it read, a kept
+// cas a write of the value it expected (a cas writes only when what it
+// expected could exist), and a cas that failed with a mismatch a write of
+// another value begun before it returned (or a register that may still
+// have been absent) — removing a write removes what only it explains, so a
+// stale read never shrinks into a read of a value nobody wrote. What
+// nothing in the whole history explains is the anomaly itself, and exempt.
+// The result is 1-minimal ([ShrinkResult].Minimal) unless the time bound
+// ran out or a check could not decide; it is the kept history entries (for
+// shrunk.jsonl, renumbered as the format requires), a sentence built from
+// their times, processes and nodes, and a diagram of them on their process
+// lanes (shrunk.svg), which report.html shows when it is there.
+//
 // # Work and coverage (stats.go, coverage.go)
 //
 // [StatsChecker] counts operations by f and outcome, latency percentiles

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -45,6 +47,33 @@ type reportData struct {
 	MoreWindows                       bool
 	LatencySVG, ThroughputSVG         template.HTML
 	History, Summary, Linearizability string
+	Shrunk                            *shrunkReport // nil until `faultline shrink` ran
+	Run                               *runReport    // nil for a history without run.json
+}
+
+// runReport is what report.html says of the run from its run.json: how to
+// reproduce it and run it again.
+type runReport struct {
+	Dir, Reproduce string
+	Seed           int64
+	Invalid        bool // a register run's anomaly can be shrunk
+}
+
+// readRunReport reads run.json beside the report, if there is one.
+func readRunReport(dir string, s *Summary) *runReport {
+	raw, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		return nil
+	}
+	var doc struct {
+		Reproduce string `json:"reproduce"`
+		Seed      int64  `json:"seed"`
+	}
+	if json.Unmarshal(raw, &doc) != nil || doc.Reproduce == "" {
+		return nil
+	}
+	return &runReport{Dir: filepath.Base(dir), Reproduce: doc.Reproduce, Seed: doc.Seed,
+		Invalid: s.Valid == Invalid && s.lin != nil}
 }
 
 type fCounts struct {
@@ -77,6 +106,8 @@ func (s *Summary) WriteReport(path string) error {
 	if len(d.Windows) > maxReportWindows {
 		d.Windows, d.MoreWindows = d.Windows[:maxReportWindows], true
 	}
+	d.Shrunk = readShrunkReport(filepath.Dir(path))
+	d.Run = readRunReport(filepath.Dir(path), s)
 	pairs, err := Pairs(s.ops) // not kept in the summary: they are cheap to redo
 	if err != nil {
 		return fmt.Errorf("rendering %s: %w", path, err)

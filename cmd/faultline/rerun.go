@@ -83,14 +83,12 @@ func newRerunCmd(stdout, stderr io.Writer, st *cliState, reg *systems.Registry) 
 	return cmd
 }
 
-// storedRunDir is the directory of a stored run: arg itself, or for "latest"
-// (when no directory of that name is here) the run results/latest points
-// at.
+// storedRunDir is the directory of a stored run: arg itself or, when no
+// such path is here, the run of that name under results ("latest": the
+// run results/latest points at; a run id, as report.html names it).
 func storedRunDir(arg, results string) (string, error) {
-	if arg == "latest" {
-		if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) {
-			arg = filepath.Join(results, "latest")
-		}
+	if _, err := os.Stat(arg); errors.Is(err, os.ErrNotExist) && !filepath.IsAbs(arg) {
+		arg = filepath.Join(results, arg)
 	}
 	dir, err := filepath.EvalSymlinks(arg)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,10 @@ func TestRerunRepeatsTheStoredConfiguration(t *testing.T) {
 	orig := readStored(t, origDir)
 	assert.Equal(t, runner.RunFormat, orig.Format)
 	assert.Contains(t, orig.Args, "--bug=no-generation")
+	page, err := os.ReadFile(filepath.Join(origDir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "<code>"+html.EscapeString(orig.Reproduce)+"</code>", "the report says how to reproduce the run")
+	assert.Contains(t, string(page), "faultline rerun "+orig.ID)
 
 	code, out, stderr = cli(t, "rerun", "latest", "--results", results, "--times", "3", "--until-fail")
 	require.Contains(t, []int{0, 1, 2}, code, "stdout:\n%s\nstderr:\n%s", out, stderr)
