@@ -26,6 +26,16 @@
 // loads ([LoadRun]). Errors caused by the user's input wrap
 // history.ErrBadConfig, and [ErrorExitCode] maps them to 254.
 //
+// run.json's reproduce line is the `faultline run` flags that make the run
+// again and its seed: the flags the user gave, when the CLI records them
+// (Config.Args), else every setting that differs from the defaults, the
+// system's own included ([ReproduceArgs]). run.json carries its format
+// ([RunFormat]); [LoadRerun] reads a stored run back, exactly as it ran,
+// for `faultline rerun`, and refuses a run.json of another format rather
+// than guess. [Shrink] cuts an INVALID register run's failing key down to
+// the few operations that prove it (checker.Shrink) and writes shrunk.jsonl,
+// shrunk.json and shrunk.svg beside the history.
+//
 // Many runs: [Detect] runs the bug catalogs under their exposures with the
 // correct systems as controls (detect.go); [RunCampaign] runs the matrix of
 // a campaign file (campaign_file.go parses it with the flags of `faultline
