@@ -187,16 +187,23 @@ func settingsArgs(c Config) []string {
 	dst.Elem().Set(src.Elem())
 	var args []string
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Value.String() == f.DefValue {
-			return
+		if f.Value.String() != f.DefValue {
+			args = append(args, FlagArgs(f)...)
 		}
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			for _, v := range sv.GetSlice() {
-				args = append(args, "--"+f.Name+"="+v)
-			}
-			return
-		}
-		args = append(args, "--"+f.Name+"="+f.Value.String())
 	})
+	return args
+}
+
+// FlagArgs is flag f's value as command-line arguments: --name=value, or
+// once per value for a repeatable flag (a pflag.SliceValue).
+func FlagArgs(f *pflag.Flag) []string {
+	sv, ok := f.Value.(pflag.SliceValue)
+	if !ok {
+		return []string{"--" + f.Name + "=" + f.Value.String()}
+	}
+	var args []string
+	for _, v := range sv.GetSlice() {
+		args = append(args, "--"+f.Name+"="+v)
+	}
 	return args
 }

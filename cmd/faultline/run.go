@@ -164,13 +164,7 @@ func runArgs(fs *pflag.FlagSet) []string {
 		case "seed", "results", "verbose", "help":
 			return
 		}
-		if sv, ok := f.Value.(pflag.SliceValue); ok {
-			for _, v := range sv.GetSlice() {
-				args = append(args, "--"+f.Name+"="+v)
-			}
-			return
-		}
-		args = append(args, "--"+f.Name+"="+f.Value.String())
+		args = append(args, runner.FlagArgs(f)...)
 	})
 	return args
 }
