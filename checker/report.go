@@ -47,7 +47,7 @@ type reportData struct {
 	MoreWindows                       bool
 	LatencySVG, ThroughputSVG         template.HTML
 	History, Summary, Linearizability string
-	Shrunk                            *shrunkReport // nil until `faultline shrink` ran
+	Shrunk                            *shrunkReport // nil until the run or `faultline shrink` shrank it
 	Run                               *runReport    // nil for a history without run.json
 }
 

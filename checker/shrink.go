@@ -203,7 +203,7 @@ func (r *ShrinkResult) Line() string {
 	minimal := "1-minimal"
 	switch {
 	case r.TimedOut:
-		minimal = "not shown 1-minimal: the time bound ran out (raise --timeout)"
+		minimal = "not shown 1-minimal: the time bound ran out (faultline shrink --timeout gives it longer)"
 	case !r.Minimal:
 		minimal = fmt.Sprintf("not shown 1-minimal: %d checks of a removal could not decide in time", r.Undecided)
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// RecoveryTime bounds the final phase: after the heal, how long the
 	// system has to answer a read of every key.
 	RecoveryTime time.Duration `json:"recovery_time"`
+	// ShrinkTimeout bounds the shrink of an invalid register run's history
+	// as the run ends (checker.Shrink); 0 turns it off.
+	ShrinkTimeout time.Duration `json:"shrink_timeout"`
 	// Settings are the system's own settings, the value its NewSettings
 	// returned; nil means its defaults.
 	Settings systems.Settings `json:"settings,omitempty"`
@@ -64,6 +67,11 @@ type Config struct {
 	Repeats string `json:"-"`
 }
 
+// DefaultShrinkTimeout is how long a run shrinks its invalid history by
+// default: the shrinks measured took well under a second, and a run that
+// found an anomaly should not wait long for its proof.
+const DefaultShrinkTimeout = 20 * time.Second
+
 // DefaultConfig is the run that `faultline run` makes with no flags: the Raft
 // KV store, the register workload, partitions and latency, three nodes,
 // thirty seconds.
@@ -79,6 +87,7 @@ func DefaultConfig() Config {
 		CheckTimeout:    2 * time.Minute,
 		NemesisInterval: 5 * time.Second,
 		RecoveryTime:    30 * time.Second,
+		ShrinkTimeout:   DefaultShrinkTimeout,
 	}
 	c.Seed = time.Now().UnixNano() % 1_000_000
 	return c
@@ -145,6 +154,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: nemesis_interval must be positive, got %s", history.ErrBadConfig, c.NemesisInterval)
 	case c.RecoveryTime <= 0:
 		return fmt.Errorf("%w: recovery_time must be positive, got %s", history.ErrBadConfig, c.RecoveryTime)
+	case c.ShrinkTimeout < 0:
+		return fmt.Errorf("%w: shrink_timeout must be 0 (no shrink) or positive, got %s", history.ErrBadConfig, c.ShrinkTimeout)
 	case c.Results == "":
 		return fmt.Errorf("%w: results must name a directory", history.ErrBadConfig)
 	case c.Settings == nil:

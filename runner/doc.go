@@ -34,7 +34,9 @@
 // for `faultline rerun`, and refuses a run.json of another format rather
 // than guess. [Shrink] cuts an INVALID register run's failing key down to
 // the few operations that prove it (checker.Shrink) and writes shrunk.jsonl,
-// shrunk.json and shrunk.svg beside the history.
+// shrunk.json and shrunk.svg beside the history; [Run] does it itself as an
+// INVALID register run ends, within Config.ShrinkTimeout, and rewrites
+// report.html to show them (Outcome.Shrunk).
 //
 // Many runs: [Detect] runs the bug catalogs under their exposures with the
 // correct systems as controls (detect.go); [RunCampaign] runs the matrix of

@@ -124,6 +124,9 @@ func decodeConfig(raw json.RawMessage, reg *systems.Registry) (Config, error) {
 		Config
 		Settings json.RawMessage `json:"settings"`
 	}
+	// A run.json older than the automatic shrink did not shrink; a rerun of
+	// it does, as a run does now.
+	c.ShrinkTimeout = DefaultShrinkTimeout
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return Config{}, err

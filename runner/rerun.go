@@ -147,6 +147,7 @@ func configArgs(c Config) []string {
 	add("nemesis-interval", c.NemesisInterval, d.NemesisInterval)
 	add("nemesis-overlap", c.NemesisOverlap, d.NemesisOverlap)
 	add("recovery-time", c.RecoveryTime, d.RecoveryTime)
+	add("shrink-timeout", c.ShrinkTimeout, d.ShrinkTimeout)
 	b, db := c.Bounds, d.Bounds
 	add("latency-min", b.LatencyMin, db.LatencyMin)
 	add("latency-max", b.LatencyMax, db.LatencyMax)

@@ -28,6 +28,9 @@ type Outcome struct {
 	Summary *checker.Summary // nil when the run was interrupted before its check
 	// Interrupted is true when the caller's context ended the run early.
 	Interrupted bool
+	// Shrunk is the failing key's shrunk history of an invalid register
+	// run (Config.ShrinkTimeout), nil when it was not shrunk.
+	Shrunk *checker.ShrinkResult
 }
 
 // Valid is the run's verdict: unknown when it was interrupted.
@@ -228,6 +231,7 @@ func (r *run) execute(ctx context.Context, nemCfg nemesis.Config) (*Outcome, err
 		return out, err
 	}
 	out.Summary = sum
+	out.Shrunk = r.autoShrink(ctx, sum)
 	return out, nil
 }
 

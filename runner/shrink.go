@@ -25,8 +25,7 @@ func Shrink(ctx context.Context, dir string, opts checker.ShrinkOptions, reg *sy
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("%w: %s is not a run directory (it should hold %s)", history.ErrBadConfig, dir, checker.HistoryFile)
 	}
-	path := filepath.Join(dir, checker.HistoryFile)
-	if _, err := os.Stat(path); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, checker.HistoryFile)); err != nil {
 		return nil, fmt.Errorf("%w: %s has no %s: it is not the results directory of a run", history.ErrBadConfig, dir, checker.HistoryFile)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "run.json")); err == nil {
@@ -41,6 +40,13 @@ func Shrink(ctx context.Context, dir string, opts checker.ShrinkOptions, reg *sy
 	} else {
 		logger.Info("no run.json: assuming the register workload", "dir", dir)
 	}
+	return shrinkDir(ctx, dir, opts, logger)
+}
+
+// shrinkDir shrinks the register history in dir and writes the shrunk
+// files beside it.
+func shrinkDir(ctx context.Context, dir string, opts checker.ShrinkOptions, logger *slog.Logger) (*checker.ShrinkResult, error) {
+	path := filepath.Join(dir, checker.HistoryFile)
 	h, err := history.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, history.ErrMalformed) {
@@ -62,4 +68,27 @@ func Shrink(ctx context.Context, dir string, opts checker.ShrinkOptions, reg *sy
 		return res, err
 	}
 	return res, nil
+}
+
+// autoShrink shrinks an invalid register run as it ends, within the run's
+// ShrinkTimeout (0: not at all), and rewrites report.html to show the
+// result. A shrink that fails or finds nothing to shrink is logged: the
+// verdict stands either way.
+func (r *run) autoShrink(ctx context.Context, sum *checker.Summary) *checker.ShrinkResult {
+	if r.cfg.ShrinkTimeout <= 0 || r.cfg.Workload != checker.WorkloadRegister || sum.Valid != checker.Invalid {
+		return nil
+	}
+	res, err := shrinkDir(ctx, r.dir, checker.ShrinkOptions{Timeout: r.cfg.ShrinkTimeout}, r.logger)
+	switch {
+	case errors.Is(err, checker.ErrNotInvalid):
+		r.logger.Info("nothing to shrink: the anomaly is not in the linearizability check", "why", err)
+		return nil
+	case err != nil:
+		r.logger.Warn("shrinking the invalid history failed; faultline shrink can try again", "err", err)
+		return nil
+	}
+	if err := sum.WriteReport(filepath.Join(r.dir, checker.ReportFile)); err != nil {
+		r.logger.Warn("rewriting report.html with the shrunk history", "err", err)
+	}
+	return res
 }

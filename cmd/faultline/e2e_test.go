@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/history"
 )
 
@@ -285,6 +286,12 @@ func TestStaleReadBugIsCaught(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"stale-read"`, "run.json must record the bug the run was started with")
 	assert.Contains(t, string(b), `"client_routing": "bound"`)
+	// The run shrank its anomaly as it ended (--shrink-timeout's default).
+	assert.Regexp(t, `(?m)^shrunk( \(the smallest of the \d+ keys that failed\))?: key \S+: `, out.String())
+	assert.FileExists(t, filepath.Join(runDir(t, results), checker.ShrunkHistoryFile))
+	report, err := os.ReadFile(filepath.Join(runDir(t, results), checker.ReportFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), "Shrunk: the few operations")
 }
 
 func TestUnknownBugIsBadInput(t *testing.T) {

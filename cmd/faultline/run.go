@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/faultline/faultline/checker"
 	"github.com/faultline/faultline/nemesis"
 	"github.com/faultline/faultline/runner"
 	"github.com/faultline/faultline/systems"
@@ -81,6 +83,7 @@ func addRunFlags(f *pflag.FlagSet, reg *systems.Registry) *runFlags {
 	f.DurationVar(&cfg.NemesisInterval, "nemesis-interval", cfg.NemesisInterval, "how long each fault lasts, and the quiet gap after it")
 	f.BoolVar(&cfg.NemesisOverlap, "nemesis-overlap", cfg.NemesisOverlap, "let faults overlap")
 	f.DurationVar(&cfg.RecoveryTime, "recovery-time", cfg.RecoveryTime, "how long the system has to recover for the final reads")
+	f.DurationVar(&cfg.ShrinkTimeout, "shrink-timeout", cfg.ShrinkTimeout, "time bound of the shrink of an invalid register run to the operations that prove it (0: no shrink)")
 	bnd := &cfg.Bounds
 	f.DurationVar(&bnd.LatencyMin, "latency-min", bnd.LatencyMin, "least latency a latency fault draws (default: the system's)")
 	f.DurationVar(&bnd.LatencyMax, "latency-max", bnd.LatencyMax, "most latency a latency fault draws (default: the system's)")
@@ -149,8 +152,26 @@ func printOutcome(w io.Writer, out *runner.Outcome) {
 		for _, line := range out.Summary.Faults.Coverage.Lines() {
 			fmt.Fprintln(w, "  "+line)
 		}
+		if s := out.Shrunk; s != nil {
+			which := ""
+			if n := failedKeys(out.Summary); n > 1 {
+				which = fmt.Sprintf(" (the smallest of the %d keys that failed)", n)
+			}
+			fmt.Fprintf(w, "shrunk%s: %s\n", which, s.Explanation)
+			fmt.Fprintf(w, "  %s; %s\n", s.Line(), filepath.Join(out.Dir, checker.ShrunkHistoryFile))
+		}
 	}
 	fmt.Fprintf(w, "results: %s\n", out.Dir)
+}
+
+// failedKeys is how many keys the linearizability check found invalid.
+func failedKeys(sum *checker.Summary) int {
+	for _, r := range sum.Results {
+		if d, ok := r.Details.(*checker.LinearizabilityDetails); ok {
+			return len(d.FailedKeys)
+		}
+	}
+	return 0
 }
 
 // runArgs are the flags the user gave `faultline run`, as flags again, for
