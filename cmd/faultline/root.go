@@ -40,6 +40,7 @@ func newRootCmd(stdout, stderr io.Writer) (*cobra.Command, *cliState) {
 		newRunCmd(stdout, stderr, st, reg),
 		newCheckCmd(stdout, stderr, st, reg),
 		newShrinkCmd(stdout, stderr, st, reg),
+		newReportCmd(stdout, stderr, st, reg),
 		newRerunCmd(stdout, stderr, st, reg),
 		newListCmd(stdout, reg),
 		newCompareCmd(stdout, reg),
